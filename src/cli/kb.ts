@@ -1,0 +1,113 @@
+// `npm run kb -- <command>`: migrate, seed, import and openapi, on the database of --db or KB_DB.
+import { parseArgs } from 'node:util'
+import { writeFileSync } from 'node:fs'
+import cliProgress from 'cli-progress'
+import { openDatabase } from '../db/connection.ts'
+import { migrate } from '../db/migrate.ts'
+import { seed } from '../db/seed.ts'
+import { importPaths, type ImportSummary } from '../import/import-paths.ts'
+import { resolveConfig } from '../config.ts'
+
+const USAGE = `usage: npm run kb -- <command> [options]
+
+commands:
+  migrate                               apply pending migrations
+  seed                                  migrate, then import the seed article(s)
+  import <file-or-folder>... [--locale TAG]
+                                        import articles (recursive, idempotent)
+  openapi [--out FILE]                  write the OpenAPI document (default openapi/openapi.json)
+
+options:
+  --db FILE          the SQLite file (default: $KB_DB or data/kb.sqlite)
+  --docs-base URL    base for relative links (default: $KB_DOCS_BASE or https://learn.microsoft.com)
+  -h, --help         this text`
+
+function printSummary (s: ImportSummary): void {
+  for (const f of s.failures) console.error(`failed: ${f.path}: ${f.reason}`)
+  console.log(`files ${s.files}, articles ${s.articles}, translations ${s.translations}, steps ${s.steps}, links ${s.links}, ` +
+    `unchanged ${s.unchanged}, skipped ${s.skipped}, failed ${s.failed}, seconds ${s.seconds.toFixed(2)}`)
+}
+
+export async function main (argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      locale: { type: 'string' },
+      'docs-base': { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  const [command, ...rest] = positionals
+  if (values.help || command === undefined) {
+    console.log(USAGE)
+    return command === undefined && !values.help ? 2 : 0
+  }
+  const config = resolveConfig({ dbFile: values.db, docsBase: values['docs-base'] }, env)
+
+  if (command === 'openapi') {
+    const { writeOpenApi } = await import('../openapi.ts')
+    const file = await writeOpenApi(values.out)
+    console.log(`wrote ${file}`)
+    return 0
+  }
+
+  const db = openDatabase(config.dbFile)
+  try {
+    switch (command) {
+      case 'migrate': {
+        const applied = migrate(db)
+        console.log(applied.length ? `applied ${applied.join(', ')}` : 'up to date')
+        return 0
+      }
+      case 'seed': {
+        migrate(db)
+        const summary = seed(db, config.docsBase)
+        printSummary(summary)
+        return summary.failed > 0 ? 1 : 0
+      }
+      case 'import': {
+        if (rest.length === 0) {
+          console.error('import needs at least one file or folder\n\n' + USAGE)
+          return 2
+        }
+        if (values.locale !== undefined) {
+          try {
+            Intl.getCanonicalLocales(values.locale)
+          } catch {
+            console.error(`--locale "${values.locale}" is not a valid locale tag`)
+            return 2
+          }
+        }
+        migrate(db)
+        const bar = process.stdout.isTTY ? new cliProgress.SingleBar({ format: 'importing [{bar}] {value}/{total} files' }, cliProgress.Presets.shades_classic) : null
+        let started = false
+        const summary = importPaths(db, rest, {
+          locale: values.locale,
+          docsBase: config.docsBase,
+          onFile: bar
+            ? (done, total) => {
+                if (!started) { bar.start(total, 0); started = true }
+                bar.update(done)
+              }
+            : undefined
+        })
+        bar?.stop()
+        printSummary(summary)
+        return summary.failed > 0 ? 1 : 0
+      }
+      default:
+        console.error(`unknown command "${command}"\n\n${USAGE}`)
+        return 2
+    }
+  } finally {
+    db.close()
+  }
+}
+
+main(process.argv.slice(2), process.env).then((code) => { process.exitCode = code }, (err: Error) => {
+  console.error(`error: ${err.message}`)
+  process.exitCode = 1
+})

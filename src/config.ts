@@ -1,0 +1,53 @@
+// Configuration resolved in one pure function: explicit option > environment > default.
+import { DEFAULT_DOCS_BASE } from './ingest/links.ts'
+
+export interface Config {
+  dbFile: string
+  host: string
+  port: number
+  docsBase: string
+  logLevel: string
+  /** Cache-Control sent with content responses. */
+  cacheControl: string
+}
+
+export type Env = Record<string, string | undefined>
+
+export const DEFAULT_DB_FILE = 'data/kb.sqlite'
+
+export class ConfigError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+function port (value: string | undefined): number {
+  if (value === undefined || value === '') return 3000
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`PORT must be an integer 0-65535, got "${value}"`)
+  return n
+}
+
+function docsBase (value: string | undefined): string {
+  const base = value === undefined || value === '' ? DEFAULT_DOCS_BASE : value
+  let url: URL
+  try {
+    url = new URL(base)
+  } catch {
+    throw new ConfigError(`KB_DOCS_BASE must be an absolute http(s) URL, got "${base}"`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`KB_DOCS_BASE must be http(s), got "${base}"`)
+  return url.origin
+}
+
+export function resolveConfig (options: Partial<Config> = {}, env: Env = {}): Config {
+  return {
+    dbFile: options.dbFile ?? (env.KB_DB || DEFAULT_DB_FILE),
+    host: options.host ?? (env.HOST || '127.0.0.1'),
+    port: options.port ?? port(env.PORT),
+    docsBase: docsBase(options.docsBase ?? env.KB_DOCS_BASE),
+    logLevel: options.logLevel ?? (env.LOG_LEVEL || 'info'),
+    cacheControl: options.cacheControl ?? (env.KB_CACHE_CONTROL || 'public, max-age=60')
+  }
+}

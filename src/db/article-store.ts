@@ -1,0 +1,199 @@
+// The one writer: stores a parsed article (one file's worth) in a single transaction.
+import { createHash } from 'node:crypto'
+import type { Database } from 'better-sqlite3'
+import type { Block, ParsedArticle, Translation } from '../ingest/model.ts'
+
+export interface SourceFile {
+  /** Where the file came from, for reports. */
+  path: string
+  /** Hash of the file's bytes: an unchanged file is not written again. */
+  contentHash: string
+}
+
+export interface StoreResult {
+  status: 'created' | 'updated' | 'unchanged'
+  translations: number
+  steps: number
+  links: number
+}
+
+interface ExistingTranslation {
+  id: number
+  source_key: string
+  content_hash: string
+  derived: number
+  translation_type: string
+  handoff_date: string | null
+}
+
+export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex')
+
+/** Rows for the blocks table: the tree in pre-order, list items as rows of type `item`. */
+export function flattenBlocks (blocks: Block[]): Array<{ id: string, parent: string | null, type: string, data: string }> {
+  const rows: Array<{ id: string, parent: string | null, type: string, data: string }> = []
+  const walk = (list: Block[], parent: string | null): void => {
+    for (const block of list) {
+      if (block.type === 'list') {
+        const { items, ...own } = block
+        rows.push({ id: block.id, parent, type: block.type, data: JSON.stringify(own) })
+        for (const item of items) {
+          rows.push({ id: item.id, parent: block.id, type: 'item', data: JSON.stringify({ id: item.id }) })
+          walk(item.blocks, item.id)
+        }
+      } else if (block.type === 'callout') {
+        const { blocks: children, ...own } = block
+        rows.push({ id: block.id, parent, type: block.type, data: JSON.stringify(own) })
+        walk(children, block.id)
+      } else {
+        rows.push({ id: block.id, parent, type: block.type, data: JSON.stringify(block) })
+      }
+    }
+  }
+  walk(blocks, null)
+  return rows
+}
+
+function prepareStatements (db: Database) {
+  return {
+    sourceFile: db.prepare('SELECT content_hash FROM source_files WHERE key = ?'),
+    sameFile: db.prepare('SELECT 1 FROM source_files WHERE path = ? AND content_hash = ? LIMIT 1'),
+    article: db.prepare('SELECT slug, audience, service, topic, collection, priority, author, manager, ms_date, revision FROM articles WHERE id = ?'),
+    insertArticle: db.prepare(`INSERT INTO articles (id, slug, audience, service, topic, collection, priority, author, manager, ms_date, revision, created_at, updated_at)
+      VALUES (@id, @slug, @audience, @service, @topic, @collection, @priority, @author, @manager, @date, 1, @now, @now)`),
+    updateArticle: db.prepare(`UPDATE articles SET slug = @slug, audience = @audience, service = @service, topic = @topic, collection = @collection,
+      priority = @priority, author = @author, manager = @manager, ms_date = @date WHERE id = @id`),
+    bumpArticle: db.prepare('UPDATE articles SET revision = revision + 1, updated_at = ? WHERE id = ? RETURNING revision'),
+    deleteScenarios: db.prepare('DELETE FROM article_scenarios WHERE article_id = ?'),
+    insertScenario: db.prepare('INSERT OR IGNORE INTO article_scenarios (scenario_id, article_id, position) VALUES (?, ?, ?)'),
+    scenarios: db.prepare('SELECT scenario_id FROM article_scenarios WHERE article_id = ? ORDER BY position'),
+    translation: db.prepare('SELECT id, source_key, content_hash, derived, translation_type, handoff_date FROM translations WHERE article_id = ? AND locale = ?'),
+    deleteTranslation: db.prepare('DELETE FROM translations WHERE id = ?'),
+    insertTranslation: db.prepare(`INSERT INTO translations (article_id, locale, title, translation_type, handoff_date, source_hash, derived, source_key, content_hash, updated_at)
+      VALUES (@articleId, @locale, @title, @translationType, @handoffDate, @sourceHash, @derived, @sourceKey, @contentHash, @now)`),
+    insertBlock: db.prepare('INSERT INTO blocks (translation_id, block_id, parent_id, position, type, data) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertStep: db.prepare(`INSERT INTO steps (translation_id, step_id, position, depth, parent_id, group_id, intro_markdown, intro_text, markdown, text)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertLink: db.prepare(`INSERT INTO links (translation_id, position, href, text, title, kind, target_key, block_id, step_id, context)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertSegment: db.prepare('INSERT INTO segments (translation_id, position, segment_id, source_text, localized_text) VALUES (?, ?, ?, ?, ?)'),
+    upsertSource: db.prepare(`INSERT INTO source_files (key, article_id, path, content_hash, imported_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (key) DO UPDATE SET article_id = excluded.article_id, path = excluded.path, content_hash = excluded.content_hash, imported_at = excluded.imported_at`),
+    locales: db.prepare('SELECT locale FROM translations WHERE article_id = ?'),
+    deleteArticle: db.prepare('DELETE FROM articles WHERE id = ?'),
+    insertChange: db.prepare('INSERT INTO changes (article_id, locale, kind, revision, at) VALUES (?, ?, ?, ?, ?)')
+  }
+}
+
+export class ArticleStore {
+  private readonly db: Database
+  private readonly s: ReturnType<typeof prepareStatements>
+
+  constructor (db: Database) {
+    this.db = db
+    this.s = prepareStatements(db)
+  }
+
+  /** Files are told apart by article, form and locale: the ja-JP side-by-side and plain files are two sources. */
+  static sourceKey (article: ParsedArticle): string {
+    return `${article.id}|${article.form}|${article.locale}`
+  }
+
+  /** True when this very file, byte for byte, was imported before: no need to parse it. */
+  isKnownFile (file: SourceFile): boolean {
+    return this.s.sameFile.get(file.path, file.contentHash) !== undefined
+  }
+
+  isUnchanged (article: ParsedArticle, file: SourceFile): boolean {
+    const row = this.s.sourceFile.get(ArticleStore.sourceKey(article)) as { content_hash: string } | undefined
+    return row?.content_hash === file.contentHash
+  }
+
+  store (article: ParsedArticle, file: SourceFile, now: string = new Date().toISOString()): StoreResult {
+    return this.db.transaction((): StoreResult => {
+      if (this.isUnchanged(article, file)) return { status: 'unchanged', translations: 0, steps: 0, links: 0 }
+      const key = ArticleStore.sourceKey(article)
+      const params = { id: article.id, slug: article.slug, ...article.meta, now }
+      const before = this.s.article.get(article.id) as Record<string, unknown> | undefined
+      let changed = false
+      if (!before) {
+        this.s.insertArticle.run(params)
+        changed = true
+      } else {
+        const same = before.slug === article.slug && (['audience', 'service', 'topic', 'collection', 'priority', 'author', 'manager'] as const)
+          .every((k) => before[k] === article.meta[k]) && before.ms_date === article.meta.date
+        if (!same) { this.s.updateArticle.run(params); changed = true }
+      }
+      const scenarios = (this.s.scenarios.all(article.id) as Array<{ scenario_id: string }>).map((r) => r.scenario_id)
+      if (scenarios.join('\n') !== article.scenarioIds.join('\n')) {
+        this.s.deleteScenarios.run(article.id)
+        article.scenarioIds.forEach((sid, i) => this.s.insertScenario.run(sid, article.id, i))
+        changed = true
+      }
+
+      const result: StoreResult = { status: before ? 'updated' : 'created', translations: 0, steps: 0, links: 0 }
+      const events: Array<{ locale: string, kind: 'created' | 'updated' }> = []
+      for (const t of article.translations) {
+        const contentHash = sha256(JSON.stringify(t))
+        const existing = this.s.translation.get(article.id, t.locale) as ExistingTranslation | undefined
+        if (existing && (existing.content_hash === contentHash || !this.replaces(existing, t, key))) continue
+        if (existing) this.s.deleteTranslation.run(existing.id)
+        this.insertTranslation(article.id, t, key, contentHash, now)
+        events.push({ locale: t.locale, kind: existing ? 'updated' : 'created' })
+        result.translations++
+        result.steps += t.steps.length
+        result.links += t.links.length
+        changed = true
+      }
+      if (changed && before) {
+        const { revision } = this.s.bumpArticle.get(now, article.id) as { revision: number }
+        if (events.length === 0) for (const { locale } of this.s.locales.all(article.id) as Array<{ locale: string }>) events.push({ locale, kind: 'updated' })
+        for (const e of events) this.s.insertChange.run(article.id, e.locale, e.kind, revision, now)
+      } else if (changed) {
+        for (const e of events) this.s.insertChange.run(article.id, e.locale, e.kind, 1, now)
+      }
+      this.s.upsertSource.run(key, article.id, file.path, file.contentHash, now)
+      if (!changed) result.status = 'unchanged'
+      return result
+    }).immediate()
+  }
+
+  /**
+   * Which text wins when two files give the same article and locale: the same file always
+   * replaces itself; a real (non-derived) source is never replaced by the English side of a
+   * side-by-side file; between side-by-side English sides, the newer handoff wins.
+   */
+  private replaces (existing: ExistingTranslation, incoming: Translation, key: string): boolean {
+    if (existing.source_key === key) return true
+    if (incoming.derived && incoming.translationType === 'source') {
+      if (!existing.derived) return false
+      if (existing.translation_type === 'source' && (incoming.handoffDate ?? '') < (existing.handoff_date ?? '')) return false
+    }
+    return true
+  }
+
+  private insertTranslation (articleId: string, t: Translation, sourceKey: string, contentHash: string, now: string): void {
+    const { lastInsertRowid } = this.s.insertTranslation.run({
+      articleId, locale: t.locale, title: t.title, translationType: t.translationType, handoffDate: t.handoffDate,
+      sourceHash: t.sourceHash, derived: t.derived ? 1 : 0, sourceKey, contentHash, now
+    })
+    const tid = Number(lastInsertRowid)
+    flattenBlocks(t.blocks).forEach((b, i) => this.s.insertBlock.run(tid, b.id, b.parent, i, b.type, b.data))
+    for (const s of t.steps) {
+      this.s.insertStep.run(tid, s.id, s.position, s.depth, s.parentId, s.groupId, s.intro?.markdown ?? null, s.intro?.text ?? null, s.markdown, s.text)
+    }
+    t.links.forEach((l, i) => this.s.insertLink.run(tid, i, l.href, l.text, l.title, l.kind, l.targetArticleId, l.blockId, l.stepId, l.context))
+    t.segments.forEach((seg, i) => this.s.insertSegment.run(tid, i, seg.id, seg.source, seg.localized))
+  }
+
+  /** Removes an article and all it holds; records a deletion per locale. Returns false if absent. */
+  delete (articleId: string, now: string = new Date().toISOString()): boolean {
+    return this.db.transaction((): boolean => {
+      const before = this.s.article.get(articleId) as { revision: number } | undefined
+      if (!before) return false
+      const locales = this.s.locales.all(articleId) as Array<{ locale: string }>
+      this.s.deleteArticle.run(articleId)
+      for (const { locale } of locales) this.s.insertChange.run(articleId, locale, 'deleted', before.revision + 1, now)
+      return true
+    }).immediate()
+  }
+}

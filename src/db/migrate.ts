@@ -1,0 +1,56 @@
+// Migrations runner: applies migrations/NNN-*.sql in order, each in a transaction, tracked
+// with PRAGMA user_version; refuses a database newer than the code.
+import { readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import type { Database } from 'better-sqlite3'
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export class DatabaseTooNewError extends Error {
+  constructor (found: number, known: number) {
+    super(`the database is at schema version ${found}, newer than this code knows (${known}): upgrade the code`)
+    this.name = 'DatabaseTooNewError'
+  }
+}
+
+export function loadMigrations (dir: string = MIGRATIONS_DIR): Migration[] {
+  const migrations = readdirSync(dir)
+    .filter((f) => /^\d+-.*\.sql$/.test(f))
+    .map((name) => ({ version: Number.parseInt(name, 10), name, sql: readFileSync(join(dir, name), 'utf8') }))
+    .sort((a, b) => a.version - b.version)
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migrations must be numbered 1..n without gaps: ${m.name} is number ${i + 1}`)
+  })
+  return migrations
+}
+
+export function schemaVersion (db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number
+}
+
+/** Applies what is missing; returns the names applied (none when up to date). */
+export function migrate (db: Database, migrations: Migration[] = loadMigrations()): string[] {
+  const current = schemaVersion(db)
+  const latest = migrations.length
+  if (current > latest) throw new DatabaseTooNewError(current, latest)
+  const applied: string[] = []
+  for (const m of migrations.slice(current)) {
+    db.transaction(() => {
+      db.exec(m.sql)
+      db.pragma(`user_version = ${m.version}`)
+    }).immediate()
+    applied.push(m.name)
+  }
+  return applied
+}
+
+export function latestVersion (migrations: Migration[] = loadMigrations()): number {
+  return migrations.length
+}

@@ -1,0 +1,129 @@
+// The import run: walks files and folders, parses each file, stores it through the one
+// writer, and counts what happened. One bad file never stops the others.
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { basename, dirname, join, relative, resolve, sep } from 'node:path'
+import type { Database } from 'better-sqlite3'
+import { parseArticle, ParseError } from '../ingest/parse-article.ts'
+import { ArticleStore, sha256 } from '../db/article-store.ts'
+import { localeOfFolder } from '../ingest/article-id.ts'
+
+export interface ImportOptions {
+  locale?: string
+  docsBase?: string
+  /** Called after each file, for a progress bar. */
+  onFile?: (done: number, total: number) => void
+}
+
+export interface ImportFailure {
+  path: string
+  reason: string
+}
+
+export interface ImportSummary {
+  files: number
+  articles: number
+  translations: number
+  steps: number
+  links: number
+  unchanged: number
+  skipped: number
+  failed: number
+  failures: ImportFailure[]
+  seconds: number
+}
+
+interface Candidate {
+  file: string
+  /** Relative to the folder named on the command line: what the article id comes from. */
+  relative: string
+}
+
+const NOT_ARTICLES = new Set(['readme.md', 'license.md', 'changelog.md', 'contributing.md'])
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** Every file under the given paths, in a stable order; a missing path is a failure. */
+export function collectFiles (paths: string[]): { candidates: Candidate[], missing: ImportFailure[] } {
+  const candidates: Candidate[] = []
+  const missing: ImportFailure[] = []
+  const walk = (dir: string, root: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const full = join(dir, name)
+      const st = statSync(full)
+      if (st.isDirectory()) walk(full, root)
+      else if (st.isFile()) candidates.push({ file: full, relative: relative(root, full).split(sep).join('/') })
+    }
+  }
+  for (const p of paths) {
+    let st
+    try {
+      st = statSync(p)
+    } catch {
+      missing.push({ path: p, reason: 'no such file or folder' })
+      continue
+    }
+    if (st.isDirectory()) walk(p, p)
+    else candidates.push({ file: p, relative: basename(p) })
+  }
+  return { candidates, missing }
+}
+
+/** The nearest locale-named folder on the file's whole path (`corpus/ja-JP/x.md` → ja-JP). */
+function folderLocale (file: string): string | null {
+  for (const folder of resolve(dirname(file)).split(sep).reverse()) {
+    const locale = localeOfFolder(folder)
+    if (locale) return locale
+  }
+  return null
+}
+
+export function importPaths (db: Database, paths: string[], options: ImportOptions = {}): ImportSummary {
+  const started = performance.now()
+  const store = new ArticleStore(db)
+  const { candidates, missing } = collectFiles(paths)
+  const summary: ImportSummary = { files: candidates.length, articles: 0, translations: 0, steps: 0, links: 0, unchanged: 0, skipped: 0, failed: 0, failures: [...missing], seconds: 0 }
+  const articles = new Set<string>()
+  candidates.forEach((c, i) => {
+    try {
+      if (!/\.(md|markdown)$/i.test(c.file) || NOT_ARTICLES.has(basename(c.file).toLowerCase())) {
+        summary.skipped++
+        return
+      }
+      const bytes = readFileSync(c.file)
+      const source = { path: resolve(c.file), contentHash: sha256(bytes) }
+      if (store.isKnownFile(source)) {
+        summary.unchanged++
+        return
+      }
+      let text: string
+      try {
+        text = utf8.decode(bytes)
+      } catch {
+        throw new ParseError('the file is not valid UTF-8')
+      }
+      const parsed = parseArticle(text, { path: c.relative, locale: folderLocale(c.file) ?? options.locale, docsBase: options.docsBase })
+      if (parsed.kind === 'skipped') {
+        summary.skipped++
+        return
+      }
+      const result = store.store(parsed.article, source)
+      if (result.status === 'unchanged') {
+        summary.unchanged++
+        return
+      }
+      articles.add(parsed.article.id)
+      summary.translations += result.translations
+      summary.steps += result.steps
+      summary.links += result.links
+    } catch (err) {
+      const e = err as Error & { line?: number | null }
+      const where = e instanceof ParseError && e.line ? `:${e.line}` : ''
+      summary.failures.push({ path: `${c.file}${where}`, reason: e.message })
+    } finally {
+      options.onFile?.(i + 1, candidates.length)
+    }
+  })
+  summary.articles = articles.size
+  summary.failed = summary.failures.length
+  summary.seconds = (performance.now() - started) / 1000
+  return summary
+}

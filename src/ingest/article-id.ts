@@ -1,0 +1,41 @@
+// Article ids: derived from the file's path, URL-safe, the same whichever folder it is imported from.
+//
+// The rule: take the path relative to the folder given to the importer, drop the `.md`
+// extension and every folder named like a locale (`ja-JP`, `en-US.derived`), join the
+// remaining parts with `__` (the corpus writes subfolders that way), then NFKC-normalize,
+// drop zero-width characters and apostrophes, lowercase, and turn every run of characters
+// other than a-z, 0-9, `_` and `-` into one `-`.
+
+const LOCALE_FOLDER = /^[a-z]{2,3}(-[a-z0-9]{2,8})*(\.[a-z0-9-]+)?$/i
+const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff\u00ad]/g
+const APOSTROPHES = /['\u2019\u2018`]/g
+
+/** The locale a folder name stands for (`ja-JP.plain` → `ja-JP`), if it is one. */
+export function localeOfFolder (name: string): string | null {
+  if (!LOCALE_FOLDER.test(name) || !name.includes('-')) return null
+  const tag = name.split('.')[0]!
+  try {
+    return Intl.getCanonicalLocales(tag)[0] ?? null
+  } catch {
+    return null
+  }
+}
+
+export function slugify (text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(ZERO_WIDTH, '')
+    .replace(APOSTROPHES, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[-_]+|[-_]+$/g, '')
+}
+
+/** `relativePath` uses `/` separators and is relative to the import root. */
+export function articleIdOf (relativePath: string): string {
+  const parts = relativePath.split(/[\\/]/).filter((p) => p !== '' && p !== '.')
+  const file = (parts.pop() ?? '').replace(/\.(md|markdown)$/i, '')
+  const folders = parts.filter((p) => p !== '..' && localeOfFolder(p) === null)
+  return [...folders, file].map(slugify).filter((p) => p !== '').join('__')
+}

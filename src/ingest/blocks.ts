@@ -1,0 +1,239 @@
+// Markdown (mdast) → the article's block tree: headings, paragraphs, callouts, lists, tables, code, images.
+import type { Nodes, Parent, Paragraph, PhrasingContent, Root, RootContent } from 'mdast'
+import { toMarkdown } from 'mdast-util-to-markdown'
+import { gfmToMarkdown } from 'mdast-util-gfm'
+import { toString } from 'mdast-util-to-string'
+import type { Block, CalloutKind, RichText } from './model.ts'
+
+/** Label words that make a paragraph a callout (`**Note**:`, `**注**:`, `**Tipp**` ...). */
+const CALLOUT_LABELS: Record<string, CalloutKind> = {}
+const labels: Record<CalloutKind, string[]> = {
+  note: ['note', 'notes', '注', '注意事項', 'メモ', 'hinweis', 'anmerkung', 'remarque', '备注', '注释', '说明', 'nota'],
+  tip: ['tip', 'tips', 'ヒント', 'tipp', 'conseil', 'astuce', '提示', '秘诀', 'sugerencia', 'consejo'],
+  important: ['important', '重要', 'wichtig', 'importante'],
+  warning: ['warning', '警告', 'warnung', 'avertissement', 'advertencia'],
+  caution: ['caution', '注意', 'vorsicht', 'achtung', 'attention', 'precaución'],
+  quote: []
+}
+for (const [kind, words] of Object.entries(labels)) for (const w of words) CALLOUT_LABELS[w] = kind as CalloutKind
+
+const ALERT = /^\s*\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*/i
+
+export function collapse (text: string): string {
+  return text.replace(/\s+/g, ' ').trim()
+}
+
+const markdownOptions = { extensions: [gfmToMarkdown()], bullet: '-' as const, emphasis: '_' as const, rule: '-' as const }
+
+export interface RawLink {
+  url: string
+  title: string | null
+  text: string
+  blockId: string
+}
+
+type Definitions = Map<string, { url: string, title: string | null }>
+
+/** Links of inline content, in document order; references resolved through their definitions. */
+function collectLinks (children: PhrasingContent[], blockId: string, definitions: Definitions, out: RawLink[]): void {
+  for (const c of children) {
+    if (c.type === 'link') out.push({ url: c.url, title: c.title ?? null, text: collapse(toString(c, { includeHtml: false })), blockId })
+    else if (c.type === 'linkReference') {
+      const def = definitions.get(c.identifier.toLowerCase())
+      if (def) out.push({ url: def.url, title: def.title, text: collapse(toString(c, { includeHtml: false })), blockId })
+    }
+    if ('children' in c) collectLinks(c.children as PhrasingContent[], blockId, definitions, out)
+  }
+}
+
+export function richText (children: PhrasingContent[]): RichText {
+  const paragraph: Paragraph = { type: 'paragraph', children }
+  return {
+    markdown: toMarkdown(paragraph, markdownOptions).trim(),
+    text: collapse(toString(paragraph, { includeHtml: false }))
+  }
+}
+
+/** The callout a paragraph announces with a leading bold label, if any. */
+export function labelledCallout (node: Paragraph): CalloutKind | null {
+  let before = ''
+  for (const child of node.children) {
+    if (child.type === 'strong' || child.type === 'emphasis') {
+      const label = toString(child).trim().replace(/[:：]\s*$/, '').trim().toLowerCase()
+      const kind = CALLOUT_LABELS[label]
+      // The label may come after a few words in some languages (ja: 「… についての **ヒント**」).
+      if (kind && !/[.。!！?？]\s/.test(before + ' ') && before.length <= 40) return kind
+      return null
+    }
+    before += toString(child)
+    if (before.trim().length > 40) return null
+  }
+  return null
+}
+
+
+export interface BlockBuild {
+  blocks: Block[]
+  title: RichText | null
+  anchor: string | null
+  /** Callout and related-list decisions by structural path, to hand to the other side. */
+  decisions: Map<string, CalloutKind | boolean | null>
+  links: RawLink[]
+}
+
+function anchorOf (html: string): string | null {
+  const m = /<a\s+(?:name|id)\s*=\s*["']([^"']*)["']/i.exec(html)
+  return m ? m[1]! : null
+}
+
+function isBreakOnly (html: string): boolean {
+  return /^(\s*<\/?(br|p|b|i|u|em|strong|span|div)\b[^>]*\/?>\s*)+$/i.test(html)
+}
+
+function imageOfHtml (html: string): { src: string, alt: string } | null {
+  const m = /^\s*<img\b([^>]*)\/?>\s*$/i.exec(html)
+  if (!m) return null
+  const src = /\bsrc\s*=\s*["']([^"']*)["']/i.exec(m[1]!)
+  const alt = /\balt\s*=\s*["']([^"']*)["']/i.exec(m[1]!)
+  return src ? { src: src[1]!, alt: alt ? alt[1]! : '' } : null
+}
+
+function isLinkOnly (node: Nodes | undefined): boolean {
+  if (!node || node.type !== 'paragraph') return false
+  let links = 0
+  const visit = (children: PhrasingContent[]): boolean => {
+    for (const c of children) {
+      if (c.type === 'link' || c.type === 'linkReference') links++
+      else if (c.type === 'strong' || c.type === 'emphasis') { if (!visit(c.children)) return false } else if (c.type === 'text') { if (c.value.replace(/[\s.,;:。、・]/g, '') !== '') return false } else if (c.type !== 'break' && c.type !== 'html') return false
+    }
+    return true
+  }
+  return visit(node.children) && links === 1
+}
+
+/**
+ * `agree` is the other side's build of a side-by-side file: where it decided at the same
+ * structural path whether a paragraph is a callout or a list is a related-links list, this
+ * side follows, so both sides keep one structure (the labels differ across languages).
+ */
+export function buildBlocks (root: Root, agree?: BlockBuild): BlockBuild {
+  const decisions = new Map<string, CalloutKind | boolean | null>()
+  const decide = <T extends CalloutKind | boolean | null>(path: string, own: () => T): T => {
+    const value = agree?.decisions.has(path) ? agree.decisions.get(path) as T : own()
+    decisions.set(path, value)
+    return value
+  }
+  let title: RichText | null = null
+  let anchor: string | null = null
+  const links: RawLink[] = []
+  const definitions: Definitions = new Map()
+  const findDefinitions = (nodes: RootContent[]): void => {
+    for (const node of nodes) {
+      if (node.type === 'definition') definitions.set(node.identifier.toLowerCase(), { url: node.url, title: node.title ?? null })
+      else if ('children' in node && node.type !== 'paragraph' && node.type !== 'heading') findDefinitions(node.children as RootContent[])
+    }
+  }
+  findDefinitions(root.children)
+  const rich = (children: PhrasingContent[], blockId: string): RichText => {
+    collectLinks(children, blockId, definitions, links)
+    return richText(children)
+  }
+
+  const paragraphOrCallout = (node: Paragraph, id: string, path: string, allowCallout: boolean): Block | null => {
+    const only = node.children.filter((c) => !(c.type === 'text' && c.value.trim() === ''))
+    if (only.length === 1 && only[0]!.type === 'image') {
+      const img = only[0]
+      return { type: 'image', id, src: img.url, alt: img.alt ?? '', title: img.title ?? null }
+    }
+    if (only.length === 1 && only[0]!.type === 'html') {
+      const img = imageOfHtml(only[0].value)
+      if (img) return { type: 'image', id, src: img.src, alt: img.alt, title: null }
+    }
+    if (only.length === 0 || (only.every((c) => c.type === 'html' || c.type === 'break') && only.every((c) => c.type === 'break' || isBreakOnly((c as { value: string }).value)))) return null
+    const kind = allowCallout ? decide(`callout:${path}`, () => labelledCallout(node)) : null
+    const content = rich(node.children, kind ? `${id}.1` : id)
+    if (content.text === '' && !/<img/i.test(content.markdown)) return null
+    if (kind) return { type: 'callout', id, kind, blocks: [{ type: 'paragraph', id: `${id}.1`, ...content }] }
+    return { type: 'paragraph', id, ...content }
+  }
+
+  const convert = (nodes: RootContent[], prefix: string, inItem: boolean): Block[] => {
+    const out: Block[] = []
+    let n = 0
+    nodes.forEach((node, index) => {
+      const path = `${prefix}${index}`
+      const id = `${prefix === '' ? 'b' : prefix}${n + 1}`
+      let block: Block | null = null
+      switch (node.type) {
+        case 'heading': {
+          const a = node.children.find((c) => c.type === 'html' && anchorOf(c.value) !== null)
+          const children = node.children.filter((c) => c.type !== 'html' || !/^<\/?a\b/i.test(c.value))
+          if (node.depth === 1 && title === null && prefix === '') {
+            title = richText(children)
+            anchor = a && a.type === 'html' ? anchorOf(a.value) : null
+            return
+          }
+          const content = rich(children, id)
+          if (content.text !== '') block = { type: 'heading', id, level: node.depth, anchor: a && a.type === 'html' ? anchorOf(a.value) : null, ...content }
+          break
+        }
+        case 'paragraph':
+          block = paragraphOrCallout(node, id, path, !(inItem && index === 0))
+          break
+        case 'blockquote': {
+          const first = node.children[0]
+          let kind: CalloutKind = 'quote'
+          let children = node.children
+          if (first?.type === 'paragraph' && first.children[0]?.type === 'text') {
+            const m = ALERT.exec(first.children[0].value)
+            if (m) {
+              kind = m[1]!.toLowerCase() as CalloutKind
+              const rest = first.children[0].value.slice(m[0].length)
+              const para: Paragraph = { ...first, children: [...(rest === '' ? [] : [{ ...first.children[0], value: rest }]), ...first.children.slice(1)] }
+              children = [para, ...node.children.slice(1)]
+            }
+          }
+          const inner = convert(children, `${id}.`, false)
+          block = { type: 'callout', id, kind, blocks: inner }
+          break
+        }
+        case 'list': {
+          const items = node.children.map((item, i) => ({ id: `${id}.${i + 1}`, blocks: convert(item.children, `${id}.${i + 1}.`, true) }))
+          const related = decide(`related:${path}`, () => node.children.length > 0 && node.children.every((item) => item.children.length === 1 && isLinkOnly(item.children[0])))
+          block = { type: 'list', id, ordered: node.ordered === true, start: node.ordered ? (node.start ?? 1) : null, related, items }
+          break
+        }
+        case 'table': {
+          const rows = node.children.map((row) => row.children.map((cell) => rich(cell.children, id)))
+          block = { type: 'table', id, align: (node.align ?? []).map((a) => a ?? null), header: rows[0] ?? [], rows: rows.slice(1) }
+          break
+        }
+        case 'code':
+          block = { type: 'code', id, lang: node.lang ?? null, value: node.value }
+          break
+        case 'html': {
+          const img = imageOfHtml(node.value)
+          if (img) block = { type: 'image', id, src: img.src, alt: img.alt, title: null }
+          else if (!isBreakOnly(node.value) && !/^\s*<!--[\s\S]*-->\s*$/.test(node.value)) {
+            const text = collapse(node.value.replace(/<[^>]*>/g, ' '))
+            if (text !== '') block = { type: 'paragraph', id, markdown: node.value.trim(), text }
+          }
+          break
+        }
+        default:
+          // thematic breaks, definitions, front matter remnants carry no content of their own
+          break
+      }
+      if (block) {
+        out.push(block)
+        n++
+      }
+    })
+    return out
+  }
+
+  const blocks = convert(root.children, '', false)
+  return { blocks, title, anchor, decisions, links }
+}
+
+export type { Parent }
