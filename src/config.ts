@@ -9,6 +9,8 @@ export interface Config {
   logLevel: string
   /** Cache-Control sent with content responses. */
   cacheControl: string
+  /** Signs paging cursors; set it to keep cursors valid across restarts and instances. */
+  cursorSecret: string
 }
 
 export type Env = Record<string, string | undefined>
@@ -48,6 +50,7 @@ export function resolveConfig (options: Partial<Config> = {}, env: Env = {}): Co
     port: options.port ?? port(env.PORT),
     docsBase: docsBase(options.docsBase ?? env.KB_DOCS_BASE),
     logLevel: options.logLevel ?? (env.LOG_LEVEL || 'info'),
-    cacheControl: options.cacheControl ?? (env.KB_CACHE_CONTROL || 'public, max-age=60')
+    cacheControl: options.cacheControl ?? (env.KB_CACHE_CONTROL || 'public, max-age=60'),
+    cursorSecret: options.cursorSecret ?? (env.KB_CURSOR_SECRET || 'kb-cursor-v1')
   }
 }

@@ -34,16 +34,21 @@ export type LocaleNegotiation =
 export function parseLocaleTag (tag: string): string | null {
   // Cheap checks first, so hostile input never reaches Intl
   if (tag.length === 0 || tag.length > MAX_TAG_LENGTH || !TAG_CHARS.test(tag)) return null
+  return canonicalTag(tag)
+}
+
+const canonicalTag = memoize((tag) => {
   try {
     return Intl.getCanonicalLocales(tag)[0] ?? null
   } catch {
     return null
   }
-}
+})
 
 /** Primary language subtag, lowercased (`zh-Hant-TW` → `zh`). */
 export function languageOf (tag: string): string {
-  return (tag.split('-')[0] ?? '').toLowerCase()
+  const end = tag.indexOf('-')
+  return (end === -1 ? tag : tag.slice(0, end)).toLowerCase()
 }
 
 /** Ranges by preference (q descending, header order for ties); q=0 and malformed entries dropped. */
@@ -70,9 +75,10 @@ export function parseAcceptLanguage (header: string | undefined): AcceptedLangua
 
 export function negotiateLocale (options: NegotiateOptions): LocaleNegotiation {
   const { query, acceptLanguage, defaultLocale = DEFAULT_LOCALE } = options
-  const available = [...options.available].sort()
+  const { sorted, findMatch } = localeSet(options.available.join('\n'))
+  const available = [...sorted]
 
-  let ranges: string[]
+  let ranges: readonly string[]
   if (query !== undefined && query !== '') {
     const tag = parseLocaleTag(query)
     if (tag === null) {
@@ -85,7 +91,7 @@ export function negotiateLocale (options: NegotiateOptions): LocaleNegotiation {
     // The query replaces the header rather than adding to it
     ranges = [tag]
   } else {
-    ranges = parseAcceptLanguage(acceptLanguage).map((range) => range.tag)
+    ranges = rangesOf(acceptLanguage)
   }
   const requested = ranges[0] ?? null
   const result = (served: string, fallback: boolean): LocaleNegotiation =>
@@ -98,71 +104,71 @@ export function negotiateLocale (options: NegotiateOptions): LocaleNegotiation {
   const acceptsAny = specific.length < ranges.length
 
   for (const range of specific) {
-    const served = findMatch(range, available)
+    const served = findMatch(range)
     if (served !== null) return result(served, false)
   }
   // RFC 4647 lookup: drop subtags from the end (`zh-Hant-TW` → `zh-Hant` → `zh`)
   for (const range of specific) {
     for (let tag = truncate(range); tag !== null; tag = truncate(tag)) {
-      const served = findMatch(tag, available)
+      const served = findMatch(tag)
       if (served !== null) return result(served, !acceptsAny)
     }
   }
-  const byDefault = findMatch(defaultLocale, available)
+  const byDefault = findMatch(defaultLocale)
   // With nothing asked, the default is what was implicitly asked for
   const fallback = requested === null ? byDefault === null : !acceptsAny
   return result(byDefault ?? available[0]!, fallback)
 }
 
+// Browsers send a handful of distinct headers, so most requests skip parsing altogether
+const rangesOfShortHeader = memoize((header) => parseAcceptLanguage(header).map((range) => range.tag))
+const rangesOf = (header: string | undefined): readonly string[] =>
+  header === undefined || header.length > MAX_HEADER_LENGTH
+    ? parseAcceptLanguage(header).map((range) => range.tag)
+    : rangesOfShortHeader(header)
+
+// Articles share a few locale sets, so sorting and matching against one is done once per set
+const localeSet = memoize((key) => {
+  const sorted = key === '' ? [] : key.split('\n').sort()
+  return { sorted, findMatch: matcherFor(sorted) }
+}, 100)
+
 /**
- * The available locale that stands for `tag`: the same tag, else the one with the same likely
- * language and script (and region, when `tag` names one), so `ja` → `ja-JP` and
+ * Finds the available locale that stands for a tag: the same tag, else the one with the same
+ * likely language and script (and region, when the tag names one), so `ja` → `ja-JP` and
  * `zh-Hans` → `zh-CN`. Among several, the likeliest region wins (`zh` → `zh-CN`).
  */
-function findMatch (tag: string, available: string[]): string | null {
-  const exact = available.find((locale) => sameTag(locale, tag))
-  if (exact !== undefined) return exact
-  const wanted = likelySubtags(tag)
-  if (wanted === null) return null
-  const candidates = available.filter((locale) => {
-    const got = likelySubtags(locale)
-    return got !== null && got.language === wanted.language && got.script === wanted.script &&
-      (!wanted.explicitRegion || got.region === wanted.region)
-  })
-  return candidates.find((locale) => likelySubtags(locale)?.region === wanted.region) ??
-    candidates[0] ?? null
-}
-
-function sameTag (a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase()
+function matcherFor (available: string[]): (tag: string) => string | null {
+  const byLowerCase = new Map(available.map((locale) => [locale.toLowerCase(), locale]))
+  const languages = new Set(available.map(languageOf))
+  return memoize((tag) => {
+    const exact = byLowerCase.get(tag.toLowerCase())
+    if (exact !== undefined) return exact
+    // maximize() keeps a canonical tag's language: skip the costly call when it cannot match
+    if (!languages.has(languageOf(tag))) return null
+    const wanted = likelySubtags(tag)
+    if (wanted === null) return null
+    const candidates = available.filter((locale) => {
+      const got = likelySubtags(locale)
+      return got !== null && got.language === wanted.language && got.script === wanted.script &&
+        (!wanted.explicitRegion || got.region === wanted.region)
+    })
+    return candidates.find((locale) => likelySubtags(locale)?.region === wanted.region) ??
+      candidates[0] ?? null
+  }, 200)
 }
 
 /** `tag` without its last subtag, skipping a dangling singleton (`en-x-foo` → `en`). */
 function truncate (tag: string): string | null {
-  const subtags = tag.split('-')
-  subtags.pop()
-  if (subtags.length > 0 && subtags[subtags.length - 1]!.length === 1) subtags.pop()
-  return subtags.length > 0 ? subtags.join('-') : null
+  let end = tag.lastIndexOf('-')
+  if (end === -1) return null
+  if (tag[end - 2] === '-') end -= 2
+  return tag.slice(0, end)
 }
 
 interface LikelySubtags { language: string, script: string, region: string, explicitRegion: boolean }
 
-// Called for every available locale on every request, so remember the answers (bounded,
-// since requested tags come from clients)
-const likelyCache = new Map<string, LikelySubtags | null>()
-
-function likelySubtags (tag: string): LikelySubtags | null {
-  const key = tag.toLowerCase()
-  let likely = likelyCache.get(key)
-  if (likely === undefined) {
-    likely = computeLikelySubtags(tag)
-    if (likelyCache.size >= 1000) likelyCache.clear()
-    likelyCache.set(key, likely)
-  }
-  return likely
-}
-
-function computeLikelySubtags (tag: string): LikelySubtags | null {
+const likelySubtags = memoize((tag): LikelySubtags | null => {
   try {
     const locale = new Intl.Locale(tag)
     const max = locale.maximize()
@@ -174,5 +180,18 @@ function computeLikelySubtags (tag: string): LikelySubtags | null {
     }
   } catch {
     return null
+  }
+})
+
+// Intl calls cost microseconds and run on every request, so remember their answers; bounded,
+// since the keys come from clients
+function memoize<T> (compute: (key: string) => T, size = 1000): (key: string) => T {
+  const cache = new Map<string, T>()
+  return (key) => {
+    if (cache.has(key)) return cache.get(key) as T
+    if (cache.size >= size) cache.clear()
+    const value = compute(key)
+    cache.set(key, value)
+    return value
   }
 }

@@ -97,6 +97,13 @@ t.test('fallback', async (t) => {
   t.match(negotiateLocale({ query: 'fr', available: AVAILABLE, defaultLocale: 'ja-JP' }), { served: 'ja-JP', fallback: true })
 })
 
+t.test('results are independent of each other', async (t) => {
+  const first = served({ acceptLanguage: 'ja' })
+  first.available.push('xx-XX')
+  t.same(served({ acceptLanguage: 'ja' }).available, SORTED)
+  t.equal(AVAILABLE[0], 'zh-TW', 'the input list is not sorted in place')
+})
+
 t.test('wildcard', async (t) => {
   t.match(served({ acceptLanguage: '*' }), { requested: '*', served: 'en-US', fallback: false })
   t.match(served({ acceptLanguage: '*', available: ['ja-JP', 'de-DE'] }), { served: 'de-DE', fallback: false })

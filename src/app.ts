@@ -1,0 +1,54 @@
+// The app factory: one fastify instance with its plugins and routes, for the server, the
+// tests and the OpenAPI export alike. It reads no environment.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Database } from 'better-sqlite3'
+import type { Config } from './config.ts'
+import problems from './plugins/problems.ts'
+import database from './plugins/database.ts'
+import openapi from './plugins/openapi.ts'
+import { sharedSchemas } from './schemas/common.ts'
+import { articleSchemas } from './schemas/article.ts'
+import { acceptsJson } from './http/accept.ts'
+import { Errors } from './errors.ts'
+import articleRoutes from './routes/articles.ts'
+import scenarioRoutes from './routes/scenarios.ts'
+import localeRoutes from './routes/locales.ts'
+import healthRoutes from './routes/health.ts'
+
+export interface AppOptions {
+  config: Config
+  /** An open database (tests, the OpenAPI export); otherwise config.dbFile is opened. */
+  db?: Database
+  /** Migrate and seed an empty database on start (the server does; default true). */
+  prepareDatabase?: boolean
+  logger?: FastifyServerOptions['logger']
+}
+
+export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Bounded on purpose: no request needs more.
+    bodyLimit: 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+    return503OnClosing: true
+  })
+
+  await app.register(problems)
+  for (const schema of [...sharedSchemas, ...articleSchemas]) app.addSchema(schema)
+  await app.register(database, { config: options.config, db: options.db, prepare: options.prepareDatabase ?? true })
+  await app.register(openapi)
+
+  app.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/v1/') && !acceptsJson(request.headers.accept)) throw new Errors.NotAcceptable()
+  })
+
+  await app.register(healthRoutes)
+  await app.register(async (v1) => {
+    await v1.register(articleRoutes)
+    await v1.register(scenarioRoutes)
+    await v1.register(localeRoutes)
+  }, { prefix: '/v1' })
+
+  return app
+}

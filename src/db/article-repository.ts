@@ -1,0 +1,188 @@
+// The read side: prepared statements that load articles, translations, blocks, steps and links.
+import type { Database } from 'better-sqlite3'
+import type { Block, ListItem } from '../ingest/model.ts'
+
+export interface ArticleRow {
+  id: string
+  slug: string
+  audience: string | null
+  service: string | null
+  topic: string | null
+  collection: string | null
+  priority: string | null
+  author: string | null
+  ms_date: string | null
+  revision: number
+  created_at: string
+  updated_at: string
+}
+
+export interface TranslationRow {
+  id: number
+  locale: string
+  title: string
+  translation_type: 'human' | 'machine' | 'source'
+  handoff_date: string | null
+  source_hash: string | null
+  derived: number
+  updated_at: string
+}
+
+export interface StepRow {
+  step_id: string
+  position: number
+  depth: number
+  parent_id: string | null
+  group_id: string
+  intro_markdown: string | null
+  intro_text: string | null
+  markdown: string
+  text: string
+}
+
+export interface LinkRow {
+  href: string
+  text: string
+  title: string | null
+  kind: 'article' | 'docs' | 'support' | 'short' | 'external'
+  article_id: string | null
+  block_id: string
+  step_id: string | null
+  context: 'step' | 'related' | 'block'
+}
+
+export interface ListFilter {
+  scenario?: string
+  audience?: string
+  available?: string
+  afterId?: string
+  limit: number
+}
+
+export interface SummaryRow {
+  id: string
+  slug: string
+  updated_at: string
+  locales: string
+  scenarios: string | null
+}
+
+export const SOURCE_LOCALE = 'en-US'
+
+function prepare (db: Database) {
+  return {
+    article: db.prepare('SELECT * FROM articles WHERE id = ?'),
+    scenarios: db.prepare('SELECT scenario_id FROM article_scenarios WHERE article_id = ? ORDER BY position'),
+    translations: db.prepare('SELECT id, locale, title, translation_type, handoff_date, source_hash, derived, updated_at FROM translations WHERE article_id = ? ORDER BY locale'),
+    blocks: db.prepare('SELECT block_id, parent_id, type, data FROM blocks WHERE translation_id = ? ORDER BY position'),
+    steps: db.prepare('SELECT step_id, position, depth, parent_id, group_id, intro_markdown, intro_text, markdown, text FROM steps WHERE translation_id = ? ORDER BY position'),
+    links: db.prepare(`SELECT l.href, l.text, l.title, l.kind, a.id AS article_id, l.block_id, l.step_id, l.context
+      FROM links l LEFT JOIN articles a ON a.id = l.target_key WHERE l.translation_id = ? ORDER BY l.position`),
+    list: db.prepare(`SELECT a.id, a.slug, a.updated_at,
+        (SELECT group_concat(locale, ',') FROM (SELECT locale FROM translations WHERE article_id = a.id ORDER BY locale)) AS locales,
+        (SELECT group_concat(scenario_id, ',') FROM (SELECT scenario_id FROM article_scenarios WHERE article_id = a.id ORDER BY position)) AS scenarios
+      FROM articles a
+      WHERE a.id > @after
+        AND (@scenario IS NULL OR a.id IN (SELECT article_id FROM article_scenarios WHERE scenario_id = @scenario))
+        AND (@audience IS NULL OR a.audience = @audience COLLATE NOCASE)
+        AND (@available IS NULL OR a.id IN (SELECT article_id FROM translations WHERE locale = @available))
+      ORDER BY a.id LIMIT @limit`),
+    titles: db.prepare('SELECT locale, title FROM translations WHERE article_id = ?'),
+    locales: db.prepare('SELECT locale, count(*) AS articles FROM translations GROUP BY locale ORDER BY locale'),
+    allLocales: db.prepare('SELECT DISTINCT locale FROM translations ORDER BY locale'),
+    scenarioList: db.prepare(`SELECT scenario_id, count(*) AS articles FROM article_scenarios
+      WHERE scenario_id > @after GROUP BY scenario_id ORDER BY scenario_id LIMIT @limit`),
+    contentRevision: db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM changes')
+  }
+}
+
+export class ArticleRepository {
+  private readonly s: ReturnType<typeof prepare>
+
+  constructor (db: Database) {
+    this.s = prepare(db)
+  }
+
+  article (id: string): ArticleRow | undefined {
+    return this.s.article.get(id) as ArticleRow | undefined
+  }
+
+  scenarioIds (id: string): string[] {
+    return (this.s.scenarios.all(id) as Array<{ scenario_id: string }>).map((r) => r.scenario_id)
+  }
+
+  translations (id: string): TranslationRow[] {
+    return this.s.translations.all(id) as TranslationRow[]
+  }
+
+  /** Rebuilds the block tree from its flattened rows. */
+  blocks (translationId: number): Block[] {
+    const rows = this.s.blocks.all(translationId) as Array<{ block_id: string, parent_id: string | null, type: string, data: string }>
+    const top: Block[] = []
+    const children = new Map<string, Block[]>()
+    const items = new Map<string, ListItem[]>()
+    for (const row of rows) {
+      const own = JSON.parse(row.data) as Record<string, unknown>
+      if (row.type === 'item') {
+        const item: ListItem = { id: row.block_id, blocks: [] }
+        children.set(row.block_id, item.blocks)
+        items.get(row.parent_id ?? '')?.push(item)
+        continue
+      }
+      let node: Block
+      if (row.type === 'list') {
+        const list = { ...own, items: [] } as unknown as Block & { items: ListItem[] }
+        items.set(row.block_id, list.items)
+        node = list
+      } else if (row.type === 'callout') {
+        const callout = { ...own, blocks: [] } as unknown as Block & { blocks: Block[] }
+        children.set(row.block_id, callout.blocks)
+        node = callout
+      } else {
+        node = own as unknown as Block
+      }
+      if (row.parent_id === null) top.push(node)
+      else children.get(row.parent_id)?.push(node)
+    }
+    return top
+  }
+
+  steps (translationId: number): StepRow[] {
+    return this.s.steps.all(translationId) as StepRow[]
+  }
+
+  links (translationId: number): LinkRow[] {
+    return this.s.links.all(translationId) as LinkRow[]
+  }
+
+  list (filter: ListFilter): SummaryRow[] {
+    return this.s.list.all({
+      after: filter.afterId ?? '',
+      scenario: filter.scenario ?? null,
+      audience: filter.audience ?? null,
+      available: filter.available ?? null,
+      limit: filter.limit
+    }) as SummaryRow[]
+  }
+
+  titles (id: string): Map<string, string> {
+    return new Map((this.s.titles.all(id) as Array<{ locale: string, title: string }>).map((r) => [r.locale, r.title]))
+  }
+
+  locales (): Array<{ locale: string, articles: number }> {
+    return this.s.locales.all() as Array<{ locale: string, articles: number }>
+  }
+
+  allLocales (): string[] {
+    return (this.s.allLocales.all() as Array<{ locale: string }>).map((r) => r.locale)
+  }
+
+  scenarios (afterId: string | undefined, limit: number): Array<{ scenario_id: string, articles: number }> {
+    return this.s.scenarioList.all({ after: afterId ?? '', limit }) as Array<{ scenario_id: string, articles: number }>
+  }
+
+  /** The sequence number of the last change: any write moves it. */
+  contentRevision (): number {
+    return (this.s.contentRevision.get() as { seq: number }).seq
+  }
+}

@@ -1,0 +1,48 @@
+// Every error the API answers with, declared once: a stable code, an HTTP status and a title.
+import createError from '@fastify/error'
+
+export const Errors = {
+  ArticleNotFound: createError('KB_ARTICLE_NOT_FOUND', 'No article with id "%s"', 404),
+  ScenarioNotFound: createError('KB_SCENARIO_NOT_FOUND', 'No article has scenario id "%s"', 404),
+  RouteNotFound: createError('KB_ROUTE_NOT_FOUND', 'No route %s %s', 404),
+  MalformedLocale: createError('KB_MALFORMED_LOCALE', '%s', 400),
+  InvalidCursor: createError('KB_INVALID_CURSOR', 'The cursor is not one this API issued, or it was altered', 400),
+  NotAcceptable: createError('KB_NOT_ACCEPTABLE', 'This API answers application/json (and problems as application/problem+json); the Accept header allows neither', 406),
+  NotReady: createError('KB_NOT_READY', '%s', 503)
+} as const
+
+/** Codes for errors that fastify itself raises, so clients see one vocabulary. */
+export const FRAMEWORK_CODES: Record<string, string> = {
+  FST_ERR_VALIDATION: 'KB_VALIDATION',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'KB_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'KB_BODY_TOO_LARGE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'KB_INVALID_BODY',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'KB_INVALID_BODY',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'KB_INVALID_BODY',
+  FST_ERR_BAD_URL: 'KB_BAD_URL',
+  FST_ERR_ASYNC_CONSTRAINT: 'KB_BAD_REQUEST'
+}
+
+export const STATUS_TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable'
+}
+
+/** `KB_ARTICLE_NOT_FOUND` → `urn:kb:problem:article-not-found`. */
+export function problemType (code: string): string {
+  return `urn:kb:problem:${code.replace(/^KB_/, '').toLowerCase().replace(/_/g, '-')}`
+}

@@ -1,0 +1,28 @@
+// The OpenAPI export: builds the app on an empty in-memory database and writes its document.
+import { writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { buildApp } from './app.ts'
+import { resolveConfig } from './config.ts'
+import { openDatabase } from './db/connection.ts'
+import { migrate } from './db/migrate.ts'
+
+export const OPENAPI_FILE = fileURLToPath(new URL('../openapi/openapi.json', import.meta.url))
+
+/** The document as committed: stable key order, two-space indent, trailing newline. */
+export async function generateOpenApi (): Promise<string> {
+  const db = openDatabase(':memory:')
+  migrate(db)
+  const app = await buildApp({ config: resolveConfig({ dbFile: ':memory:' }), db, prepareDatabase: false })
+  try {
+    await app.ready()
+    return JSON.stringify(app.swagger(), null, 2) + '\n'
+  } finally {
+    await app.close()
+    db.close()
+  }
+}
+
+export async function writeOpenApi (file: string = OPENAPI_FILE): Promise<string> {
+  writeFileSync(file, await generateOpenApi())
+  return file
+}

@@ -1,0 +1,45 @@
+// The database for the app's lifetime: opened (or handed in), migrated, closed on app.close().
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import type { Database } from 'better-sqlite3'
+import { openDatabase } from '../db/connection.ts'
+import { migrate } from '../db/migrate.ts'
+import { isEmpty, seed } from '../db/seed.ts'
+import { ArticleRepository } from '../db/article-repository.ts'
+import type { Config } from '../config.ts'
+
+export interface Kb {
+  db: Database
+  repo: ArticleRepository
+  config: Config
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    kb: Kb
+  }
+}
+
+export interface DatabaseOptions {
+  config: Config
+  /** An open database to use instead of config.dbFile; the caller closes it. */
+  db?: Database
+  /** Migrate, and seed an empty database, before serving. */
+  prepare: boolean
+}
+
+async function database (app: FastifyInstance, options: DatabaseOptions): Promise<void> {
+  const owned = options.db === undefined
+  const db = options.db ?? openDatabase(options.config.dbFile)
+  if (options.prepare) {
+    migrate(db)
+    if (isEmpty(db)) {
+      const summary = seed(db, options.config.docsBase)
+      app.log.info({ articles: summary.articles, translations: summary.translations }, 'seeded an empty database')
+    }
+  }
+  app.decorate('kb', { db, repo: new ArticleRepository(db), config: options.config })
+  if (owned) app.addHook('onClose', async () => { db.close() })
+}
+
+export default fp(database, { name: 'database' })

@@ -1,0 +1,36 @@
+// The OpenAPI 3.1 document (@fastify/swagger) and the interactive reference at /docs.
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { createRequire } from 'node:module'
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
+
+async function openapi (app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Troubleshooting knowledge API',
+        version,
+        description: 'Microsoft 365 admin-help troubleshooting articles (steps, links, metadata) served per locale. ' +
+          'Locale: `?locale=` wins over `Accept-Language`, which wins over en-US; a missing translation falls back, never 404s. ' +
+          'Errors are RFC 9457 `application/problem+json` with a stable `code`.',
+        license: { name: 'Code: MIT; content: CC BY 4.0 (Microsoft)' }
+      },
+      tags: [
+        { name: 'articles', description: 'Articles, their steps, links and translations' },
+        { name: 'scenarios', description: 'In-product scenario ids' },
+        { name: 'locales', description: 'Locales and their article counts' },
+        { name: 'health', description: 'Liveness and readiness' }
+      ]
+    },
+    // Shared schemas become components named by their $id.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) }
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } })
+  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+}
+
+export default fp(openapi, { name: 'openapi' })

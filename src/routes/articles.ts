@@ -1,0 +1,126 @@
+// /v1/articles: the list, one article, its steps, its links and its translations.
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { ArticleIdParam, CursorQuery, LimitQuery, LocaleQuery, problemResponses } from '../schemas/common.ts'
+import { ArticleListSchema, ArticleSchema, LinksResponseSchema, StepsResponseSchema, TranslationsResponseSchema } from '../schemas/article.ts'
+import { Errors } from '../errors.ts'
+import { serveLocale } from '../http/content-locale.ts'
+import { decodeCursor, encodeCursor } from '../http/cursor.ts'
+import { articleView, linkView, stepGroups, translationInfo } from '../views/article-views.ts'
+import { SOURCE_LOCALE } from '../db/article-repository.ts'
+
+const SEED_ID = 'fixing-office-apps-message-unlicensed-product'
+
+export default async function articleRoutes (fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const { repo, config } = app.kb
+
+  /** The article and the translation to serve, or a 404. */
+  const load = (id: string) => {
+    const article = repo.article(id)
+    if (!article) throw new Errors.ArticleNotFound(id)
+    const translations = repo.translations(id)
+    return { article, translations, available: translations.map((t) => t.locale) }
+  }
+
+  app.get('/articles', {
+    schema: {
+      tags: ['articles'],
+      summary: 'List articles',
+      description: 'Articles ordered by id, filtered by scenario id, audience or available locale; titles in the negotiated locale (each article falls back on its own).',
+      querystring: Type.Object({
+        scenario: Type.Optional(Type.String({ maxLength: 100, description: 'Only articles with this in-product scenario id', examples: ['3509'] })),
+        audience: Type.Optional(Type.String({ maxLength: 100, description: 'Only articles for this audience (case-insensitive)', examples: ['Admin'] })),
+        available: Type.Optional(Type.String({ maxLength: 64, description: 'Only articles that have a translation in this exact locale', examples: ['de-DE'] })),
+        locale: LocaleQuery,
+        limit: LimitQuery,
+        cursor: CursorQuery
+      }, { additionalProperties: false }),
+      response: { 200: ArticleListSchema, ...problemResponses }
+    }
+  }, async (request, reply) => {
+    const q = request.query
+    const locale = serveLocale(request, reply, repo.allLocales(), q.locale)
+    const limit = q.limit ?? 20
+    const after = q.cursor === undefined ? undefined : String(decodeCursor(q.cursor, config.cursorSecret, 'articles').a)
+    const rows = repo.list({ scenario: q.scenario, audience: q.audience, available: q.available, afterId: after, limit: limit + 1 })
+    const page = rows.slice(0, limit)
+    const items = page.map((r) => {
+      const locales = r.locales ? r.locales.split(',') : []
+      const served = serveLocaleFor(locale.served, locales)
+      return { id: r.id, slug: r.slug, title: repo.titles(r.id).get(served) ?? '', locale: served, scenarioIds: r.scenarios ? r.scenarios.split(',') : [], locales, updatedAt: r.updated_at }
+    })
+    const last = page.at(-1)
+    return { items, next: rows.length > limit && last ? encodeCursor({ k: 'articles', a: last.id }, config.cursorSecret) : null, locale }
+  })
+
+  app.get('/articles/:id', {
+    schema: {
+      tags: ['articles'],
+      summary: 'Get an article',
+      description: 'The whole article in the negotiated locale: metadata, translation info (type, handoff date, source hash, derived, stale) and its blocks. A missing translation falls back (language, then en-US, then any); never a 404 for it.',
+      params: ArticleIdParam,
+      querystring: Type.Object({ locale: LocaleQuery }, { additionalProperties: false }),
+      response: { 200: ArticleSchema, ...problemResponses }
+    }
+  }, async (request, reply) => {
+    const { article, translations, available } = load(request.params.id)
+    const locale = serveLocale(request, reply, available, request.query.locale)
+    const t = translations.find((x) => x.locale === locale.served)!
+    return articleView(article, repo.scenarioIds(article.id), t, translations, locale, repo.blocks(t.id))
+  })
+
+  app.get('/articles/:id/steps', {
+    schema: {
+      tags: ['articles'],
+      summary: 'Get the steps of an article',
+      description: `Every list item that is a step, in order, grouped by the list it comes from under that list's intro; sub-steps nested. Step ids are the same in every locale. Example: \`/v1/articles/${SEED_ID}/steps?locale=ja\`.`,
+      params: ArticleIdParam,
+      querystring: Type.Object({ locale: LocaleQuery }, { additionalProperties: false }),
+      response: { 200: StepsResponseSchema, ...problemResponses }
+    }
+  }, async (request, reply) => {
+    const { translations, available } = load(request.params.id)
+    const locale = serveLocale(request, reply, available, request.query.locale)
+    const t = translations.find((x) => x.locale === locale.served)!
+    const rows = repo.steps(t.id)
+    return { articleId: request.params.id, title: t.title, locale, count: rows.length, groups: stepGroups(rows, repo.links(t.id), repo.blocks(t.id)) }
+  })
+
+  app.get('/articles/:id/links', {
+    schema: {
+      tags: ['articles'],
+      summary: 'Get the links of an article',
+      description: 'Every link in document order with where it occurs (a step, a related-links list or another block), its kind, and for links to another article of this KB that article\'s id.',
+      params: ArticleIdParam,
+      querystring: Type.Object({ locale: LocaleQuery }, { additionalProperties: false }),
+      response: { 200: LinksResponseSchema, ...problemResponses }
+    }
+  }, async (request, reply) => {
+    const { translations, available } = load(request.params.id)
+    const locale = serveLocale(request, reply, available, request.query.locale)
+    const t = translations.find((x) => x.locale === locale.served)!
+    return { articleId: request.params.id, locale, links: repo.links(t.id).map(linkView) }
+  })
+
+  app.get('/articles/:id/translations', {
+    schema: {
+      tags: ['articles'],
+      summary: 'List the translations of an article',
+      description: 'The locales the article exists in, with translation type, handoff date, source hash, whether derived from a side-by-side file and whether stale.',
+      params: ArticleIdParam,
+      response: { 200: TranslationsResponseSchema, ...problemResponses }
+    }
+  }, async (request) => {
+    const { translations } = load(request.params.id)
+    return { articleId: request.params.id, sourceLocale: SOURCE_LOCALE, translations: translations.map((t) => translationInfo(t, translations)) }
+  })
+}
+
+/** The served locale for one list item: the page's locale if the article has it, else its language, en-US, any. */
+export function serveLocaleFor (wanted: string, locales: string[]): string {
+  if (locales.includes(wanted)) return wanted
+  const language = wanted.split('-')[0]!.toLowerCase()
+  return locales.find((l) => l.split('-')[0]!.toLowerCase() === language) ?? (locales.includes(SOURCE_LOCALE) ? SOURCE_LOCALE : locales[0] ?? wanted)
+}

@@ -1,0 +1,44 @@
+// Liveness and readiness, outside /v1: for load balancers and orchestrators.
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { ProblemRef } from '../schemas/common.ts'
+import { Errors } from '../errors.ts'
+import { latestVersion, schemaVersion } from '../db/migrate.ts'
+
+export default async function healthRoutes (fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const expected = latestVersion()
+
+  app.get('/health', {
+    schema: {
+      tags: ['health'],
+      summary: 'Liveness',
+      description: 'Answers 200 while the process serves requests.',
+      response: { 200: Type.Object({ status: Type.Literal('ok') }) }
+    }
+  }, async () => ({ status: 'ok' as const }))
+
+  app.get('/ready', {
+    schema: {
+      tags: ['health'],
+      summary: 'Readiness',
+      description: 'Answers 200 when the database is open and migrated to the version this code expects, 503 otherwise.',
+      response: {
+        200: Type.Object({ status: Type.Literal('ready'), schemaVersion: Type.Integer(), articles: Type.Integer() }),
+        503: ProblemRef
+      }
+    }
+  }, async () => {
+    const { db } = app.kb
+    let version: number
+    try {
+      version = schemaVersion(db)
+    } catch {
+      throw new Errors.NotReady('the database is not open')
+    }
+    if (version !== expected) throw new Errors.NotReady(`the database is at schema version ${version}, the code expects ${expected}`)
+    const { n } = db.prepare('SELECT count(*) AS n FROM articles').get() as { n: number }
+    return { status: 'ready' as const, schemaVersion: version, articles: n }
+  })
+}

@@ -1,0 +1,73 @@
+// /v1/scenarios: in-product scenario ids (ms.custom) and their articles.
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { CursorQuery, LimitQuery, LocaleInfoRef, LocaleQuery, problemResponses } from '../schemas/common.ts'
+import { Errors } from '../errors.ts'
+import { serveLocale } from '../http/content-locale.ts'
+import { decodeCursor, encodeCursor } from '../http/cursor.ts'
+import { serveLocaleFor } from './articles.ts'
+
+const ScenarioIdParam = Type.Object({
+  scenarioId: Type.String({ minLength: 1, maxLength: 100, description: 'In-product scenario id (ms.custom)', examples: ['3509'] })
+})
+
+export default async function scenarioRoutes (fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const { repo, config } = app.kb
+
+  app.get('/scenarios', {
+    schema: {
+      tags: ['scenarios'],
+      summary: 'List scenario ids',
+      description: 'Every in-product scenario id with the number of articles that carry it, ordered by id.',
+      querystring: Type.Object({ limit: LimitQuery, cursor: CursorQuery }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          items: Type.Array(Type.Object({ scenarioId: Type.String(), articles: Type.Integer() })),
+          next: Type.Union([Type.String(), Type.Null()])
+        }),
+        ...problemResponses
+      }
+    }
+  }, async (request) => {
+    const limit = request.query.limit ?? 20
+    const after = request.query.cursor === undefined ? undefined : String(decodeCursor(request.query.cursor, config.cursorSecret, 'scenarios').a)
+    const rows = repo.scenarios(after, limit + 1)
+    const page = rows.slice(0, limit)
+    const last = page.at(-1)
+    return {
+      items: page.map((r) => ({ scenarioId: r.scenario_id, articles: r.articles })),
+      next: rows.length > limit && last ? encodeCursor({ k: 'scenarios', a: last.scenario_id }, config.cursorSecret) : null
+    }
+  })
+
+  app.get('/scenarios/:scenarioId', {
+    schema: {
+      tags: ['scenarios'],
+      summary: 'Get the articles of a scenario',
+      description: 'The articles whose ms.custom carries this scenario id, with titles in the negotiated locale. An id no article carries is a 404.',
+      params: ScenarioIdParam,
+      querystring: Type.Object({ locale: LocaleQuery }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          scenarioId: Type.String(),
+          locale: LocaleInfoRef,
+          articles: Type.Array(Type.Ref('ArticleSummary'))
+        }),
+        ...problemResponses
+      }
+    }
+  }, async (request, reply) => {
+    const { scenarioId } = request.params
+    const rows = repo.list({ scenario: scenarioId, limit: 1000 })
+    if (rows.length === 0) throw new Errors.ScenarioNotFound(scenarioId)
+    const locale = serveLocale(request, reply, repo.allLocales(), request.query.locale)
+    const articles = rows.map((r) => {
+      const locales = r.locales ? r.locales.split(',') : []
+      const served = serveLocaleFor(locale.served, locales)
+      return { id: r.id, slug: r.slug, title: repo.titles(r.id).get(served) ?? '', locale: served, scenarioIds: r.scenarios ? r.scenarios.split(',') : [], locales, updatedAt: r.updated_at }
+    })
+    return { scenarioId, locale, articles }
+  })
+}

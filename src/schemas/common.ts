@@ -1,0 +1,57 @@
+// Schemas shared by every route: problems, the locale block, paging, ids.
+import { Type, type Static } from 'typebox'
+
+export const ProblemSchema = Type.Object({
+  type: Type.String({ description: 'URI reference identifying the problem type' }),
+  title: Type.String(),
+  status: Type.Integer({ minimum: 400, maximum: 599 }),
+  detail: Type.String(),
+  instance: Type.String({ description: 'The request path that caused the problem' }),
+  code: Type.String({ description: 'Stable machine-readable code, e.g. KB_ARTICLE_NOT_FOUND' }),
+  errors: Type.Optional(Type.Array(Type.Object({
+    in: Type.String({ description: 'querystring, params, headers or body' }),
+    path: Type.String(),
+    message: Type.String()
+  })))
+}, {
+  $id: 'Problem',
+  title: 'Problem',
+  description: 'RFC 9457 problem details, sent as application/problem+json',
+  examples: [{ type: 'urn:kb:problem:article-not-found', title: 'Not Found', status: 404, detail: 'No article with id "nope"', instance: '/v1/articles/nope', code: 'KB_ARTICLE_NOT_FOUND' }]
+})
+export type Problem = Static<typeof ProblemSchema>
+
+export const ProblemRef = Type.Ref('Problem')
+
+export const LocaleInfoSchema = Type.Object({
+  requested: Type.Union([Type.String(), Type.Null()], { description: 'What was asked for (?locale= or Accept-Language), canonicalized' }),
+  served: Type.String({ description: 'The locale of the content in this response' }),
+  fallback: Type.Boolean({ description: 'True when the served locale is not what was asked for' }),
+  available: Type.Array(Type.String(), { description: 'Every locale this resource exists in' })
+}, { $id: 'LocaleInfo', title: 'LocaleInfo' })
+export type LocaleInfo = Static<typeof LocaleInfoSchema>
+
+export const LocaleInfoRef = Type.Ref('LocaleInfo')
+
+export const LocaleQuery = Type.Optional(Type.String({
+  maxLength: 64,
+  description: 'BCP 47 tag of the wanted language; wins over Accept-Language. Matched per RFC 4647 lookup, case-insensitively (ja → ja-JP, zh-Hans → zh-CN).',
+  examples: ['ja', 'en-US', 'de']
+}))
+
+export const ArticleIdParam = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 200, description: 'Article id (from the source file name)', examples: ['fixing-office-apps-message-unlicensed-product'] })
+})
+
+export const LimitQuery = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size (1-100)' }))
+export const CursorQuery = Type.Optional(Type.String({ maxLength: 512, description: 'Opaque cursor from the previous page\'s `next`' }))
+
+/** Problem responses every route declares. */
+export const problemResponses = {
+  400: ProblemRef,
+  404: ProblemRef,
+  406: ProblemRef,
+  500: ProblemRef
+}
+
+export const sharedSchemas = [ProblemSchema, LocaleInfoSchema]

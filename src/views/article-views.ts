@@ -1,0 +1,112 @@
+// Shapes repository rows into the response bodies of the article routes.
+import type { Block } from '../ingest/model.ts'
+import type { ArticleRow, LinkRow, StepRow, TranslationRow } from '../db/article-repository.ts'
+import { SOURCE_LOCALE } from '../db/article-repository.ts'
+import type { LocaleInfo } from '../schemas/common.ts'
+
+export function translationInfo (t: TranslationRow, all: TranslationRow[]) {
+  const source = all.find((x) => x.locale === SOURCE_LOCALE)
+  return {
+    locale: t.locale,
+    title: t.title,
+    translationType: t.translation_type,
+    handoffDate: t.handoff_date,
+    sourceHash: t.source_hash,
+    derived: t.derived === 1,
+    // Stale only when both hashes are known and differ: a translation of an older English text.
+    stale: t.locale !== SOURCE_LOCALE && t.source_hash !== null && source?.source_hash != null && t.source_hash !== source.source_hash,
+    updatedAt: t.updated_at
+  }
+}
+
+export function articleView (a: ArticleRow, scenarioIds: string[], t: TranslationRow, all: TranslationRow[], locale: LocaleInfo, blocks: Block[]) {
+  return {
+    id: a.id,
+    slug: a.slug,
+    title: t.title,
+    scenarioIds,
+    metadata: { audience: a.audience, service: a.service, topic: a.topic, collection: a.collection, priority: a.priority, author: a.author, date: a.ms_date },
+    revision: a.revision,
+    createdAt: a.created_at,
+    updatedAt: a.updated_at,
+    translation: translationInfo(t, all),
+    locale,
+    blocks
+  }
+}
+
+export function linkView (l: LinkRow) {
+  return { href: l.href, text: l.text, title: l.title, kind: l.kind, articleId: l.article_id, context: l.context, blockId: l.block_id, stepId: l.step_id }
+}
+
+interface StepView {
+  id: string
+  position: number
+  depth: number
+  parentId: string | null
+  markdown: string
+  text: string
+  callouts: Array<{ kind: string, markdown: string, text: string }>
+  links: ReturnType<typeof linkView>[]
+  steps: StepView[]
+}
+
+/** Items by id, to find the callouts a step's list item holds. */
+function itemsById (blocks: Block[]): Map<string, Block[]> {
+  const map = new Map<string, Block[]>()
+  const walk = (list: Block[]): void => {
+    for (const b of list) {
+      if (b.type === 'list') for (const item of b.items) { map.set(item.id, item.blocks); walk(item.blocks) }
+      else if (b.type === 'callout') walk(b.blocks)
+    }
+  }
+  walk(blocks)
+  return map
+}
+
+function calloutsOf (blocks: Block[] | undefined): StepView['callouts'] {
+  return (blocks ?? []).flatMap((b) => b.type !== 'callout'
+    ? []
+    : [{
+        kind: b.kind,
+        markdown: b.blocks.map((x) => ('markdown' in x ? x.markdown : '')).filter(Boolean).join('\n\n'),
+        text: b.blocks.map((x) => ('text' in x ? x.text : '')).filter(Boolean).join(' ')
+      }])
+}
+
+/** Steps grouped by the list they come from, each group under its intro, sub-steps nested. */
+export function stepGroups (rows: StepRow[], links: LinkRow[], blocks: Block[]) {
+  const items = itemsById(blocks)
+  const linksByStep = new Map<string, ReturnType<typeof linkView>[]>()
+  for (const l of links) {
+    if (l.step_id === null || l.context !== 'step') continue
+    const list = linksByStep.get(l.step_id) ?? []
+    list.push(linkView(l))
+    linksByStep.set(l.step_id, list)
+  }
+  const groups: Array<{ id: string, intro: { markdown: string, text: string } | null, steps: StepView[] }> = []
+  const byId = new Map<string, StepView>()
+  for (const r of rows) {
+    const step: StepView = {
+      id: r.step_id,
+      position: r.position,
+      depth: r.depth,
+      parentId: r.parent_id,
+      markdown: r.markdown,
+      text: r.text,
+      callouts: calloutsOf(items.get(`b${r.step_id.slice(1)}`)),
+      links: linksByStep.get(r.step_id) ?? [],
+      steps: []
+    }
+    byId.set(r.step_id, step)
+    const parent = r.parent_id === null ? undefined : byId.get(r.parent_id)
+    if (parent) { parent.steps.push(step); continue }
+    let group = groups.at(-1)
+    if (group?.id !== r.group_id) {
+      group = { id: r.group_id, intro: r.intro_text === null ? null : { markdown: r.intro_markdown ?? '', text: r.intro_text }, steps: [] }
+      groups.push(group)
+    }
+    group.steps.push(step)
+  }
+  return groups
+}
