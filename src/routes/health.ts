@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { ProblemRef } from '../schemas/common.ts'
+import { problemResponse } from '../schemas/common.ts'
 import { Errors } from '../errors.ts'
 import { latestVersion, schemaVersion } from '../db/migrate.ts'
 
@@ -26,7 +26,7 @@ export default async function healthRoutes (fastify: FastifyInstance): Promise<v
       description: 'Answers 200 when the database is open and migrated to the version this code expects, 503 otherwise.',
       response: {
         200: Type.Object({ status: Type.Literal('ready'), schemaVersion: Type.Integer(), articles: Type.Integer() }),
-        503: ProblemRef
+        503: problemResponse('Not ready: the database is closed or not migrated')
       }
     }
   }, async () => {

@@ -46,12 +46,17 @@ export const ArticleIdParam = Type.Object({
 export const LimitQuery = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size (1-100)' }))
 export const CursorQuery = Type.Optional(Type.String({ maxLength: 512, description: 'Opaque cursor from the previous page\'s `next`' }))
 
-/** Problem responses every route declares. */
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemRef } } })
+
+/** A problem response for the OpenAPI document and the serializer: sent as application/problem+json. */
+export const problemResponse = problem
+
+/** Problem responses every /v1 route declares. */
 export const problemResponses = {
-  400: ProblemRef,
-  404: ProblemRef,
-  406: ProblemRef,
-  500: ProblemRef
+  400: problem('Invalid parameter (validation, malformed locale, altered cursor)'),
+  404: problem('No such article, scenario or route'),
+  406: problem('The Accept header allows neither application/json nor application/problem+json'),
+  500: problem('Internal error; details are logged, never sent')
 }
 
 export const sharedSchemas = [ProblemSchema, LocaleInfoSchema]
