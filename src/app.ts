@@ -6,6 +6,9 @@ import type { Config } from './config.ts'
 import problems from './plugins/problems.ts'
 import database from './plugins/database.ts'
 import openapi from './plugins/openapi.ts'
+import auth from './plugins/auth.ts'
+import caching from './plugins/caching.ts'
+import rateLimit from '@fastify/rate-limit'
 import { sharedSchemas } from './schemas/common.ts'
 import { articleSchemas } from './schemas/article.ts'
 import { acceptsJson } from './http/accept.ts'
@@ -14,6 +17,9 @@ import articleRoutes from './routes/articles.ts'
 import scenarioRoutes from './routes/scenarios.ts'
 import localeRoutes from './routes/locales.ts'
 import healthRoutes from './routes/health.ts'
+import changeRoutes from './routes/changes.ts'
+import articleWriteRoutes from './routes/article-writes.ts'
+import feedbackRoutes from './routes/feedback.ts'
 
 export interface AppOptions {
   config: Config
@@ -38,6 +44,19 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   for (const schema of [...sharedSchemas, ...articleSchemas]) app.addSchema(schema)
   await app.register(database, { config: options.config, db: options.db, prepare: options.prepareDatabase ?? true })
   await app.register(openapi)
+  await app.register(auth, { readsRequireKey: options.config.readsRequireKey })
+  if (options.config.rateLimit > 0) {
+    await app.register(rateLimit, {
+      max: options.config.rateLimit,
+      timeWindow: 60_000,
+      // After auth (onRequest), so a key's requests are counted together wherever they come from.
+      hook: 'preHandler',
+      keyGenerator: (request) => request.apiKey ? `key:${request.apiKey.id}` : `ip:${request.ip}`,
+      enableDraftSpec: true,
+      errorResponseBuilder: (_request, context) => new Errors.RateLimited(`at most ${context.max} requests per minute; retry in ${context.after}`)
+    })
+  }
+  await app.register(caching, { cacheControl: options.config.cacheControl })
 
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith('/v1/') && !acceptsJson(request.headers.accept)) throw new Errors.NotAcceptable()
@@ -48,6 +67,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     await v1.register(articleRoutes)
     await v1.register(scenarioRoutes)
     await v1.register(localeRoutes)
+    await v1.register(changeRoutes)
+    await v1.register(articleWriteRoutes)
+    await v1.register(feedbackRoutes)
   }, { prefix: '/v1' })
 
   return app

@@ -11,6 +11,10 @@ export interface Config {
   cacheControl: string
   /** Signs paging cursors; set it to keep cursors valid across restarts and instances. */
   cursorSecret: string
+  /** Reads need an API key too (any scope). */
+  readsRequireKey: boolean
+  /** Requests per minute per API key (or client address without one); 0 turns limiting off. */
+  rateLimit: number
 }
 
 export type Env = Record<string, string | undefined>
@@ -43,6 +47,19 @@ function docsBase (value: string | undefined): string {
   return url.origin
 }
 
+function flag (name: string, value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === '0' || value.toLowerCase() === 'false') return false
+  if (value === '1' || value.toLowerCase() === 'true') return true
+  throw new ConfigError(`${name} must be true/false/1/0, got "${value}"`)
+}
+
+function count (name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${value}"`)
+  return n
+}
+
 export function resolveConfig (options: Partial<Config> = {}, env: Env = {}): Config {
   return {
     dbFile: options.dbFile ?? (env.KB_DB || DEFAULT_DB_FILE),
@@ -51,6 +68,8 @@ export function resolveConfig (options: Partial<Config> = {}, env: Env = {}): Co
     docsBase: docsBase(options.docsBase ?? env.KB_DOCS_BASE),
     logLevel: options.logLevel ?? (env.LOG_LEVEL || 'info'),
     cacheControl: options.cacheControl ?? (env.KB_CACHE_CONTROL || 'public, max-age=60'),
-    cursorSecret: options.cursorSecret ?? (env.KB_CURSOR_SECRET || 'kb-cursor-v1')
+    cursorSecret: options.cursorSecret ?? (env.KB_CURSOR_SECRET || 'kb-cursor-v1'),
+    readsRequireKey: options.readsRequireKey ?? flag('KB_READS_REQUIRE_KEY', env.KB_READS_REQUIRE_KEY),
+    rateLimit: options.rateLimit ?? count('KB_RATE_LIMIT', env.KB_RATE_LIMIT, 1200)
   }
 }

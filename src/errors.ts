@@ -8,7 +8,16 @@ export const Errors = {
   MalformedLocale: createError('KB_MALFORMED_LOCALE', '%s', 400),
   InvalidCursor: createError('KB_INVALID_CURSOR', 'The cursor is not one this API issued, or it was altered', 400),
   NotAcceptable: createError('KB_NOT_ACCEPTABLE', 'This API answers application/json (and problems as application/problem+json); the Accept header allows neither', 406),
-  NotReady: createError('KB_NOT_READY', '%s', 503)
+  NotReady: createError('KB_NOT_READY', '%s', 503),
+  Unauthenticated: createError('KB_UNAUTHENTICATED', 'This operation needs an API key: send Authorization: Bearer <key>', 401),
+  InvalidKey: createError('KB_INVALID_KEY', 'The API key is unknown, malformed or revoked', 401),
+  Forbidden: createError('KB_FORBIDDEN', 'The API key lacks the "%s" scope this operation needs', 403),
+  PreconditionFailed: createError('KB_PRECONDITION_FAILED', 'If-Match %s does not match the current version %s of the article', 412),
+  InvalidArticle: createError('KB_INVALID_ARTICLE', 'The Markdown is not an article this API can import: %s', 422),
+  IdMismatch: createError('KB_ID_MISMATCH', '%s', 400),
+  IdempotencyConflict: createError('KB_IDEMPOTENCY_CONFLICT', 'Idempotency-Key "%s" was used before with a different request', 422),
+  UnknownStep: createError('KB_UNKNOWN_STEP', 'Article "%s" has no step "%s"', 422),
+  RateLimited: createError('KB_RATE_LIMITED', 'Too many requests: %s', 429)
 } as const
 
 /** Codes for errors that fastify itself raises, so clients see one vocabulary. */

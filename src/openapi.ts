@@ -11,13 +11,16 @@ export const OPENAPI_FILE = fileURLToPath(new URL('../openapi/openapi.json', imp
 /** The document as committed: stable key order, two-space indent, trailing newline. */
 export async function generateOpenApi (): Promise<string> {
   const db = openDatabase(':memory:')
-  migrate(db)
-  const app = await buildApp({ config: resolveConfig({ dbFile: ':memory:' }), db, prepareDatabase: false })
   try {
-    await app.ready()
-    return JSON.stringify(app.swagger(), null, 2) + '\n'
+    migrate(db)
+    const app = await buildApp({ config: resolveConfig({ dbFile: ':memory:' }), db, prepareDatabase: false })
+    try {
+      await app.ready()
+      return JSON.stringify(app.swagger(), null, 2) + '\n'
+    } finally {
+      await app.close()
+    }
   } finally {
-    await app.close()
     db.close()
   }
 }

@@ -1,12 +1,41 @@
 // `npm run kb -- <command>`: migrate, seed, import and openapi, on the database of --db or KB_DB.
 import { parseArgs } from 'node:util'
-import { writeFileSync } from 'node:fs'
 import cliProgress from 'cli-progress'
 import { openDatabase } from '../db/connection.ts'
 import { migrate } from '../db/migrate.ts'
 import { seed } from '../db/seed.ts'
 import { importPaths, type ImportSummary } from '../import/import-paths.ts'
 import { resolveConfig } from '../config.ts'
+import { ApiKeys, parseScopes } from '../auth/api-keys.ts'
+
+function keysCommand (keys: ApiKeys, args: string[], values: { name?: string, scopes?: string }): number {
+  const [action, id] = args
+  if (action === 'create') {
+    if (!values.name) { console.error('keys create needs --name NAME'); return 2 }
+    let scopes
+    try {
+      scopes = parseScopes(values.scopes ?? 'read')
+    } catch (err) {
+      console.error((err as Error).message)
+      return 2
+    }
+    const { key, token } = keys.create(values.name, scopes)
+    console.log(`created key ${key.id} "${key.name}" with scopes ${key.scopes.join(',')}; it is shown only now:`)
+    console.log(token)
+    return 0
+  }
+  if (action === 'list') {
+    for (const k of keys.list()) console.log(`${k.id}\t${k.name}\t${k.scopes.join(',')}\tcreated ${k.createdAt}${k.revokedAt ? `\trevoked ${k.revokedAt}` : ''}`)
+    return 0
+  }
+  if (action === 'revoke' && id) {
+    if (!keys.revoke(id)) { console.error(`no active key "${id}"`); return 1 }
+    console.log(`revoked ${id}`)
+    return 0
+  }
+  console.error('usage: kb keys create --name NAME --scopes read,feedback,write | keys list | keys revoke <id>')
+  return 2
+}
 
 const USAGE = `usage: npm run kb -- <command> [options]
 
@@ -16,6 +45,10 @@ commands:
   import <file-or-folder>... [--locale TAG]
                                         import articles (recursive, idempotent)
   openapi [--out FILE]                  write the OpenAPI document (default openapi/openapi.json)
+  keys create --name NAME --scopes read,feedback,write
+                                        make an API key (printed once, stored hashed)
+  keys list                             list keys (never their secrets)
+  keys revoke <id>                      revoke a key
 
 options:
   --db FILE          the SQLite file (default: $KB_DB or data/kb.sqlite)
@@ -37,6 +70,8 @@ export async function main (argv: string[], env: Record<string, string | undefin
       locale: { type: 'string' },
       'docs-base': { type: 'string' },
       out: { type: 'string' },
+      name: { type: 'string' },
+      scopes: { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   })
@@ -97,6 +132,10 @@ export async function main (argv: string[], env: Record<string, string | undefin
         bar?.stop()
         printSummary(summary)
         return summary.failed > 0 ? 1 : 0
+      }
+      case 'keys': {
+        migrate(db)
+        return keysCommand(new ApiKeys(db), rest, values)
       }
       default:
         console.error(`unknown command "${command}"\n\n${USAGE}`)

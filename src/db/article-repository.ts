@@ -67,6 +67,15 @@ export interface SummaryRow {
   scenarios: string | null
 }
 
+export interface ChangeRow {
+  seq: number
+  article_id: string
+  locale: string
+  kind: 'created' | 'updated' | 'deleted'
+  revision: number
+  at: string
+}
+
 export const SOURCE_LOCALE = 'en-US'
 
 function prepare (db: Database) {
@@ -92,7 +101,9 @@ function prepare (db: Database) {
     allLocales: db.prepare('SELECT DISTINCT locale FROM translations ORDER BY locale'),
     scenarioList: db.prepare(`SELECT scenario_id, count(*) AS articles FROM article_scenarios
       WHERE scenario_id > @after GROUP BY scenario_id ORDER BY scenario_id LIMIT @limit`),
-    contentRevision: db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM changes')
+    contentRevision: db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM changes'),
+    hasStep: db.prepare('SELECT 1 FROM steps s JOIN translations t ON t.id = s.translation_id WHERE t.article_id = ? AND s.step_id = ? LIMIT 1'),
+    changes: db.prepare('SELECT seq, article_id, locale, kind, revision, at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?')
   }
 }
 
@@ -179,6 +190,14 @@ export class ArticleRepository {
 
   scenarios (afterId: string | undefined, limit: number): Array<{ scenario_id: string, articles: number }> {
     return this.s.scenarioList.all({ after: afterId ?? '', limit }) as Array<{ scenario_id: string, articles: number }>
+  }
+
+  hasStep (articleId: string, stepId: string): boolean {
+    return this.s.hasStep.get(articleId, stepId) !== undefined
+  }
+
+  changes (afterSeq: number, limit: number): ChangeRow[] {
+    return this.s.changes.all(afterSeq, limit) as ChangeRow[]
   }
 
   /** The sequence number of the last change: any write moves it. */

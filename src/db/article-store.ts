@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto'
 import type { Database } from 'better-sqlite3'
 import type { Block, ParsedArticle, Translation } from '../ingest/model.ts'
+import { SearchIndexWriter } from '../search/search-index.ts'
 
 export interface SourceFile {
   /** Where the file came from, for reports. */
@@ -87,10 +88,13 @@ function prepareStatements (db: Database) {
 export class ArticleStore {
   private readonly db: Database
   private readonly s: ReturnType<typeof prepareStatements>
+  // search: the full-text index is written in the same transaction as the article
+  private readonly search: SearchIndexWriter
 
   constructor (db: Database) {
     this.db = db
     this.s = prepareStatements(db)
+    this.search = new SearchIndexWriter(db)
   }
 
   /** Files are told apart by article, form and locale: the ja-JP side-by-side and plain files are two sources. */
@@ -136,7 +140,10 @@ export class ArticleStore {
         const contentHash = sha256(JSON.stringify(t))
         const existing = this.s.translation.get(article.id, t.locale) as ExistingTranslation | undefined
         if (existing && (existing.content_hash === contentHash || !this.replaces(existing, t, key))) continue
-        if (existing) this.s.deleteTranslation.run(existing.id)
+        if (existing) {
+          this.search.remove(existing.id) // search
+          this.s.deleteTranslation.run(existing.id)
+        }
         this.insertTranslation(article.id, t, key, contentHash, now)
         events.push({ locale: t.locale, kind: existing ? 'updated' : 'created' })
         result.translations++
@@ -173,10 +180,19 @@ export class ArticleStore {
 
   private insertTranslation (articleId: string, t: Translation, sourceKey: string, contentHash: string, now: string): void {
     const { lastInsertRowid } = this.s.insertTranslation.run({
-      articleId, locale: t.locale, title: t.title, translationType: t.translationType, handoffDate: t.handoffDate,
-      sourceHash: t.sourceHash, derived: t.derived ? 1 : 0, sourceKey, contentHash, now
+      articleId,
+      locale: t.locale,
+      title: t.title,
+      translationType: t.translationType,
+      handoffDate: t.handoffDate,
+      sourceHash: t.sourceHash,
+      derived: t.derived ? 1 : 0,
+      sourceKey,
+      contentHash,
+      now
     })
     const tid = Number(lastInsertRowid)
+    this.search.index(tid, articleId, t) // search
     flattenBlocks(t.blocks).forEach((b, i) => this.s.insertBlock.run(tid, b.id, b.parent, i, b.type, b.data))
     for (const s of t.steps) {
       this.s.insertStep.run(tid, s.id, s.position, s.depth, s.parentId, s.groupId, s.intro?.markdown ?? null, s.intro?.text ?? null, s.markdown, s.text)
@@ -191,6 +207,7 @@ export class ArticleStore {
       const before = this.s.article.get(articleId) as { revision: number } | undefined
       if (!before) return false
       const locales = this.s.locales.all(articleId) as Array<{ locale: string }>
+      this.search.removeArticle(articleId) // search
       this.s.deleteArticle.run(articleId)
       for (const { locale } of locales) this.s.insertChange.run(articleId, locale, 'deleted', before.revision + 1, now)
       return true

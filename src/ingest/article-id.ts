@@ -6,15 +6,19 @@
 // drop zero-width characters and apostrophes, lowercase, and turn every run of characters
 // other than a-z, 0-9, `_` and `-` into one `-`.
 
-const LOCALE_FOLDER = /^[a-z]{2,3}(-[a-z0-9]{2,8})*(\.[a-z0-9-]+)?$/i
+// language, optional script, region (`ja-JP`, `zh-Hans-CN`, `es-419`), optional `.suffix`
+const LOCALE_FOLDER = /^[a-z]{2,3}(-[a-z]{4})?-([a-z]{2}|\d{3})(\.[a-z0-9-]+)?$/i
+const languages = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' })
 const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff\u00ad]/g
 const APOSTROPHES = /['\u2019\u2018`]/g
 
 /** The locale a folder name stands for (`ja-JP.plain` → `ja-JP`), if it is one. */
 export function localeOfFolder (name: string): string | null {
-  if (!LOCALE_FOLDER.test(name) || !name.includes('-')) return null
+  if (!LOCALE_FOLDER.test(name)) return null
   const tag = name.split('.')[0]!
   try {
+    // A subfolder such as `how-to` has the shape of a tag but no real language.
+    if (languages.of(tag.split('-')[0]!) === undefined) return null
     return Intl.getCanonicalLocales(tag)[0] ?? null
   } catch {
     return null

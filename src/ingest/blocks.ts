@@ -71,7 +71,6 @@ export function labelledCallout (node: Paragraph): CalloutKind | null {
   return null
 }
 
-
 export interface BlockBuild {
   blocks: Block[]
   title: RichText | null
@@ -104,7 +103,7 @@ function isLinkOnly (node: Nodes | undefined): boolean {
   const visit = (children: PhrasingContent[]): boolean => {
     for (const c of children) {
       if (c.type === 'link' || c.type === 'linkReference') links++
-      else if (c.type === 'strong' || c.type === 'emphasis') { if (!visit(c.children)) return false } else if (c.type === 'text') { if (c.value.replace(/[\s.,;:。、・]/g, '') !== '') return false } else if (c.type !== 'break' && c.type !== 'html') return false
+      else if (c.type === 'strong' || c.type === 'emphasis') { if (!visit(c.children)) return false } else if (c.type === 'text') { if (c.value.replace(/[\s.,;:。、・「」『』“”"]/g, '') !== '') return false } else if (c.type !== 'break' && c.type !== 'html') return false
     }
     return true
   }
@@ -116,7 +115,15 @@ function isLinkOnly (node: Nodes | undefined): boolean {
  * structural path whether a paragraph is a callout or a list is a related-links list, this
  * side follows, so both sides keep one structure (the labels differ across languages).
  */
-export function buildBlocks (root: Root, agree?: BlockBuild): BlockBuild {
+/** Rewrites link and image targets in place (relative → absolute), so stored Markdown stands alone. */
+function absolutize (children: PhrasingContent[], resolveUrl: (url: string) => string): void {
+  for (const c of children) {
+    if (c.type === 'link' || c.type === 'image') c.url = resolveUrl(c.url)
+    if ('children' in c) absolutize(c.children as PhrasingContent[], resolveUrl)
+  }
+}
+
+export function buildBlocks (root: Root, agree?: BlockBuild, resolveUrl?: (url: string) => string): BlockBuild {
   const decisions = new Map<string, CalloutKind | boolean | null>()
   const decide = <T extends CalloutKind | boolean | null>(path: string, own: () => T): T => {
     const value = agree?.decisions.has(path) ? agree.decisions.get(path) as T : own()
@@ -136,6 +143,7 @@ export function buildBlocks (root: Root, agree?: BlockBuild): BlockBuild {
   findDefinitions(root.children)
   const rich = (children: PhrasingContent[], blockId: string): RichText => {
     collectLinks(children, blockId, definitions, links)
+    if (resolveUrl) absolutize(children, resolveUrl)
     return richText(children)
   }
 

@@ -87,7 +87,8 @@ function translationTypeOf (value: unknown): TranslationType | null {
   return null
 }
 
-const yamlOptions = { uniqueKeys: false, maxAliasCount: 50 } as const
+// failsafe: every scalar stays a string, so `ms.custom: 0123` keeps its zero and dates stay as written.
+const yamlOptions = { uniqueKeys: false, maxAliasCount: 50, schema: 'failsafe' } as const
 
 function yamlError (err: unknown, firstLine: number): FrontMatterError {
   const e = err as { message: string, linePos?: Array<{ line: number }> }

@@ -123,6 +123,8 @@ export function parseArticle (input: string, options: ParseOptions): ParseResult
   const locale = rawLocale === null ? null : canonicalLocale(rawLocale, null)
 
   const common = { docsBase }
+  // Links and images in stored Markdown are absolute; media/ paths stay relative (no host serves them).
+  const absoluteUrl = (url: string): string => /^(https?:|mailto:|data:|#)/i.test(url) || !url.startsWith('/') ? url : resolveLink(url, docsBase).href
   if (isSideBySide(split.body)) {
     let sxs: ReturnType<typeof splitSideBySide>
     try {
@@ -131,11 +133,11 @@ export function parseArticle (input: string, options: ParseOptions): ParseResult
       if (err instanceof SpanError) throw new ParseError(err.message, split.bodyLine + lineOf(split.body, err.offset) - 1)
       throw err
     }
-    const sourceBuild = buildBlocks(parseMarkdown(sxs.source))
+    const sourceBuild = buildBlocks(parseMarkdown(sxs.source), undefined, absoluteUrl)
     if (sourceBuild.title === null && !fm.present) return { kind: 'skipped', reason: 'no front matter and no H1: not an article' }
     const localLocale = locale ?? SOURCE_LOCALE
     // The English side decides which paragraphs are callouts, so both sides keep one structure.
-    const localBuild = buildBlocks(parseMarkdown(sxs.localized), sourceBuild)
+    const localBuild = buildBlocks(parseMarkdown(sxs.localized), sourceBuild, absoluteUrl)
     const sourceTitle = sourceBuild.title?.text ?? null
     const translations: Translation[] = [
       translationOf(localBuild, {
@@ -171,7 +173,7 @@ export function parseArticle (input: string, options: ParseOptions): ParseResult
     }
   }
 
-  const build = buildBlocks(parseMarkdown(split.body))
+  const build = buildBlocks(parseMarkdown(split.body), undefined, absoluteUrl)
   if (build.title === null && !fm.present) return { kind: 'skipped', reason: 'no front matter and no H1: not an article' }
   if (locale === null) throw new ParseError('no locale: none in front matter (ms.contentlocale), in the folder names, or given with --locale')
   const translationType: TranslationType = fm.translationType ?? (locale === SOURCE_LOCALE ? 'source' : 'human')

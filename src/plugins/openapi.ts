@@ -19,10 +19,18 @@ async function openapi (app: FastifyInstance): Promise<void> {
           'Errors are RFC 9457 `application/problem+json` with a stable `code`.',
         license: { name: 'Code: MIT; content: CC BY 4.0 (Microsoft)' }
       },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key made with `npm run kb -- keys create`; scopes read, feedback, write' }
+        }
+      },
       tags: [
         { name: 'articles', description: 'Articles, their steps, links and translations' },
         { name: 'scenarios', description: 'In-product scenario ids' },
         { name: 'locales', description: 'Locales and their article counts' },
+        { name: 'sync', description: 'The change feed' },
+        { name: 'feedback', description: 'Outcomes reported by integrations' },
+        { name: 'write', description: 'Publishing articles (API key with the write scope)' },
         { name: 'health', description: 'Liveness and readiness' }
       ]
     },

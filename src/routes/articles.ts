@@ -3,12 +3,15 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ArticleIdParam, CursorQuery, LimitQuery, LocaleQuery, problemResponses } from '../schemas/common.ts'
-import { ArticleListSchema, ArticleSchema, LinksResponseSchema, StepsResponseSchema, TranslationsResponseSchema } from '../schemas/article.ts'
+import { ArticleListSchema, ArticleSchema, FormatQuery, LinksResponseSchema, StepsResponseSchema, TranslationsResponseSchema } from '../schemas/article.ts'
 import { Errors } from '../errors.ts'
 import { serveLocale } from '../http/content-locale.ts'
 import { decodeCursor, encodeCursor } from '../http/cursor.ts'
-import { articleView, linkView, stepGroups, translationInfo } from '../views/article-views.ts'
+import { articleView, linkView, renderSteps, stepGroups, translationInfo } from '../views/article-views.ts'
+import { renderArticle, renderLinks } from '../render/formats.ts'
 import { SOURCE_LOCALE } from '../db/article-repository.ts'
+import { setVersion } from '../plugins/caching.ts'
+import { setNextLink } from '../http/link-header.ts'
 
 const SEED_ID = 'fixing-office-apps-message-unlicensed-product'
 
@@ -52,7 +55,9 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
       return { id: r.id, slug: r.slug, title: repo.titles(r.id).get(served) ?? '', locale: served, scenarioIds: r.scenarios ? r.scenarios.split(',') : [], locales, updatedAt: r.updated_at }
     })
     const last = page.at(-1)
-    return { items, next: rows.length > limit && last ? encodeCursor({ k: 'articles', a: last.id }, config.cursorSecret) : null, locale }
+    const next = rows.length > limit && last ? encodeCursor({ k: 'articles', a: last.id }, config.cursorSecret) : null
+    setNextLink(request, reply, next)
+    return { items, next, locale }
   })
 
   app.get('/articles/:id', {
@@ -61,14 +66,20 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
       summary: 'Get an article',
       description: 'The whole article in the negotiated locale: metadata, translation info (type, handoff date, source hash, derived, stale) and its blocks. A missing translation falls back (language, then en-US, then any); never a 404 for it.',
       params: ArticleIdParam,
-      querystring: Type.Object({ locale: LocaleQuery }, { additionalProperties: false }),
+      querystring: Type.Object({ locale: LocaleQuery, format: FormatQuery }, { additionalProperties: false }),
       response: { 200: ArticleSchema, ...problemResponses }
     }
   }, async (request, reply) => {
     const { article, translations, available } = load(request.params.id)
     const locale = serveLocale(request, reply, available, request.query.locale)
     const t = translations.find((x) => x.locale === locale.served)!
-    return articleView(article, repo.scenarioIds(article.id), t, translations, locale, repo.blocks(t.id))
+    setVersion(reply, article.revision, article.updated_at)
+    const blocks = repo.blocks(t.id)
+    const format = request.query.format
+    return {
+      ...articleView(article, repo.scenarioIds(article.id), t, translations, locale, blocks),
+      ...(format ? { rendered: { format, content: renderArticle(t.title, blocks, format) } } : {})
+    }
   })
 
   app.get('/articles/:id/steps', {
@@ -77,15 +88,26 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
       summary: 'Get the steps of an article',
       description: `Every list item that is a step, in order, grouped by the list it comes from under that list's intro; sub-steps nested. Step ids are the same in every locale. Example: \`/v1/articles/${SEED_ID}/steps?locale=ja\`.`,
       params: ArticleIdParam,
-      querystring: Type.Object({ locale: LocaleQuery }, { additionalProperties: false }),
+      querystring: Type.Object({ locale: LocaleQuery, format: FormatQuery }, { additionalProperties: false }),
       response: { 200: StepsResponseSchema, ...problemResponses }
     }
   }, async (request, reply) => {
-    const { translations, available } = load(request.params.id)
+    const { article, translations, available } = load(request.params.id)
     const locale = serveLocale(request, reply, available, request.query.locale)
     const t = translations.find((x) => x.locale === locale.served)!
+    setVersion(reply, article.revision, article.updated_at)
     const rows = repo.steps(t.id)
-    return { articleId: request.params.id, title: t.title, locale, count: rows.length, groups: stepGroups(rows, repo.links(t.id), repo.blocks(t.id)) }
+    const blocks = repo.blocks(t.id)
+    const format = request.query.format
+    const groups = stepGroups(rows, repo.links(t.id), blocks, format)
+    return {
+      articleId: request.params.id,
+      title: t.title,
+      locale,
+      count: rows.length,
+      groups,
+      ...(format ? { rendered: { format, content: renderSteps(blocks, groups.map((g) => g.id), format) } } : {})
+    }
   })
 
   app.get('/articles/:id/links', {
@@ -94,14 +116,17 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
       summary: 'Get the links of an article',
       description: 'Every link in document order with where it occurs (a step, a related-links list or another block), its kind, and for links to another article of this KB that article\'s id.',
       params: ArticleIdParam,
-      querystring: Type.Object({ locale: LocaleQuery }, { additionalProperties: false }),
+      querystring: Type.Object({ locale: LocaleQuery, format: FormatQuery }, { additionalProperties: false }),
       response: { 200: LinksResponseSchema, ...problemResponses }
     }
   }, async (request, reply) => {
-    const { translations, available } = load(request.params.id)
+    const { article, translations, available } = load(request.params.id)
     const locale = serveLocale(request, reply, available, request.query.locale)
     const t = translations.find((x) => x.locale === locale.served)!
-    return { articleId: request.params.id, locale, links: repo.links(t.id).map(linkView) }
+    setVersion(reply, article.revision, article.updated_at)
+    const links = repo.links(t.id).map(linkView)
+    const format = request.query.format
+    return { articleId: request.params.id, locale, links, ...(format ? { rendered: { format, content: renderLinks(links, format) } } : {}) }
   })
 
   app.get('/articles/:id/translations', {
@@ -112,8 +137,9 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
       params: ArticleIdParam,
       response: { 200: TranslationsResponseSchema, ...problemResponses }
     }
-  }, async (request) => {
-    const { translations } = load(request.params.id)
+  }, async (request, reply) => {
+    const { article, translations } = load(request.params.id)
+    setVersion(reply, article.revision, article.updated_at)
     return { articleId: request.params.id, sourceLocale: SOURCE_LOCALE, translations: translations.map((t) => translationInfo(t, translations)) }
   })
 }

@@ -17,7 +17,7 @@ export default async function localeRoutes (fastify: FastifyInstance): Promise<v
         200: Type.Object({
           sourceLocale: Type.String(),
           items: Type.Array(Type.Object({ locale: Type.String(), articles: Type.Integer() }))
-        }),
+        }, { description: 'The locales', examples: [{ sourceLocale: 'en-US', items: [{ locale: 'en-US', articles: 73 }, { locale: 'ja-JP', articles: 73 }] }] }),
         ...problemResponses
       }
     }

@@ -7,6 +7,7 @@ import { Errors } from '../errors.ts'
 import { serveLocale } from '../http/content-locale.ts'
 import { decodeCursor, encodeCursor } from '../http/cursor.ts'
 import { serveLocaleFor } from './articles.ts'
+import { setNextLink } from '../http/link-header.ts'
 
 const ScenarioIdParam = Type.Object({
   scenarioId: Type.String({ minLength: 1, maxLength: 100, description: 'In-product scenario id (ms.custom)', examples: ['3509'] })
@@ -26,20 +27,19 @@ export default async function scenarioRoutes (fastify: FastifyInstance): Promise
         200: Type.Object({
           items: Type.Array(Type.Object({ scenarioId: Type.String(), articles: Type.Integer() })),
           next: Type.Union([Type.String(), Type.Null()])
-        }),
+        }, { description: 'A page of scenario ids', examples: [{ items: [{ scenarioId: '3509', articles: 1 }], next: null }] }),
         ...problemResponses
       }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const limit = request.query.limit ?? 20
     const after = request.query.cursor === undefined ? undefined : String(decodeCursor(request.query.cursor, config.cursorSecret, 'scenarios').a)
     const rows = repo.scenarios(after, limit + 1)
     const page = rows.slice(0, limit)
     const last = page.at(-1)
-    return {
-      items: page.map((r) => ({ scenarioId: r.scenario_id, articles: r.articles })),
-      next: rows.length > limit && last ? encodeCursor({ k: 'scenarios', a: last.scenario_id }, config.cursorSecret) : null
-    }
+    const next = rows.length > limit && last ? encodeCursor({ k: 'scenarios', a: last.scenario_id }, config.cursorSecret) : null
+    setNextLink(request, reply, next)
+    return { items: page.map((r) => ({ scenarioId: r.scenario_id, articles: r.articles })), next }
   })
 
   app.get('/scenarios/:scenarioId', {
@@ -54,7 +54,7 @@ export default async function scenarioRoutes (fastify: FastifyInstance): Promise
           scenarioId: Type.String(),
           locale: LocaleInfoRef,
           articles: Type.Array(Type.Ref('ArticleSummary'))
-        }),
+        }, { description: 'The articles of the scenario' }),
         ...problemResponses
       }
     }

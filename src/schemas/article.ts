@@ -72,6 +72,15 @@ export const ArticleSummarySchema = Type.Object({
 }, { $id: 'ArticleSummary', title: 'ArticleSummary' })
 export type ArticleSummary = Static<typeof ArticleSummarySchema>
 
+export const FormatQuery = Type.Optional(Type.Union([Type.Literal('markdown'), Type.Literal('html'), Type.Literal('text')], {
+  description: 'Adds `rendered`: the resource as Markdown, sanitized self-contained HTML, or plain text ready for a ticket (numbered steps, links as `text (url)`, callouts marked)'
+}))
+
+const Rendered = Type.Optional(Type.Object({
+  format: Type.Union([Type.Literal('markdown'), Type.Literal('html'), Type.Literal('text')]),
+  content: Type.String()
+}, { description: 'Present with ?format=' }))
+
 export const ArticleSchema = Type.Object({
   id: Type.String(),
   slug: Type.String({ description: 'The H1 anchor; not unique across articles' }),
@@ -83,8 +92,9 @@ export const ArticleSchema = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
   translation: Type.Ref('TranslationInfo'),
   locale: LocaleInfoRef,
-  blocks: Type.Array(Type.Ref('Block'))
-})
+  blocks: Type.Array(Type.Ref('Block')),
+  rendered: Rendered
+}, { description: 'The article in the served locale' })
 
 export const LinkSchema = Type.Object({
   href: Type.String({ description: 'Absolute URL' }),
@@ -108,6 +118,7 @@ export const StepSchema = Type.Object({
   depth: Type.Integer({ description: '0 for a top-level step' }),
   parentId: Nullable(Type.String()),
   ...RichTextFields,
+  content: Type.Optional(Type.String({ description: 'With ?format=: the step (without its sub-steps) in that format' })),
   callouts: Type.Array(CalloutSchema),
   links: Type.Array(Type.Ref('Link')),
   steps: Type.Array(Type.Ref('Step'), { description: 'Sub-steps' })
@@ -124,25 +135,34 @@ export const StepsResponseSchema = Type.Object({
   title: Type.String(),
   locale: LocaleInfoRef,
   count: Type.Integer({ description: 'Number of steps, sub-steps included' }),
-  groups: Type.Array(StepGroupSchema)
-})
+  groups: Type.Array(StepGroupSchema),
+  rendered: Rendered
+}, { description: 'The steps, grouped under their intro' })
 
 export const LinksResponseSchema = Type.Object({
   articleId: Type.String(),
   locale: LocaleInfoRef,
-  links: Type.Array(Type.Ref('Link'))
-})
+  links: Type.Array(Type.Ref('Link')),
+  rendered: Rendered
+}, { description: 'Every link of the article' })
 
 export const TranslationsResponseSchema = Type.Object({
   articleId: Type.String(),
   sourceLocale: Type.String(),
   translations: Type.Array(Type.Ref('TranslationInfo'))
-})
+}, { description: 'The translations of the article' })
 
 export const ArticleListSchema = Type.Object({
   items: Type.Array(Type.Ref('ArticleSummary')),
   next: Nullable(Type.String({ description: 'Cursor of the next page, null on the last' })),
   locale: LocaleInfoRef
-})
+}, { description: 'A page of articles' })
 
-export const articleSchemas = [BlockSchema, TranslationInfoSchema, ArticleSummarySchema, LinkSchema, StepSchema]
+export const WriteResultSchema = Type.Object({
+  id: Type.String(),
+  status: Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('unchanged')]),
+  revision: Type.Integer({ description: 'The article revision after the write; If-Match accepts "r<revision>"' }),
+  locales: Type.Array(Type.String())
+}, { $id: 'WriteResult', title: 'WriteResult', description: 'What the write did' })
+
+export const articleSchemas = [WriteResultSchema, BlockSchema, TranslationInfoSchema, ArticleSummarySchema, LinkSchema, StepSchema]

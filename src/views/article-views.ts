@@ -3,6 +3,7 @@ import type { Block } from '../ingest/model.ts'
 import type { ArticleRow, LinkRow, StepRow, TranslationRow } from '../db/article-repository.ts'
 import { SOURCE_LOCALE } from '../db/article-repository.ts'
 import type { LocaleInfo } from '../schemas/common.ts'
+import { renderBlocks, type Format } from '../render/formats.ts'
 
 export function translationInfo (t: TranslationRow, all: TranslationRow[]) {
   const source = all.find((x) => x.locale === SOURCE_LOCALE)
@@ -46,6 +47,7 @@ interface StepView {
   parentId: string | null
   markdown: string
   text: string
+  content?: string
   callouts: Array<{ kind: string, markdown: string, text: string }>
   links: ReturnType<typeof linkView>[]
   steps: StepView[]
@@ -75,7 +77,7 @@ function calloutsOf (blocks: Block[] | undefined): StepView['callouts'] {
 }
 
 /** Steps grouped by the list they come from, each group under its intro, sub-steps nested. */
-export function stepGroups (rows: StepRow[], links: LinkRow[], blocks: Block[]) {
+export function stepGroups (rows: StepRow[], links: LinkRow[], blocks: Block[], format?: Format) {
   const items = itemsById(blocks)
   const linksByStep = new Map<string, ReturnType<typeof linkView>[]>()
   for (const l of links) {
@@ -94,6 +96,7 @@ export function stepGroups (rows: StepRow[], links: LinkRow[], blocks: Block[]) 
       parentId: r.parent_id,
       markdown: r.markdown,
       text: r.text,
+      ...(format ? { content: renderBlocks((items.get(`b${r.step_id.slice(1)}`) ?? []).filter((b) => b.type !== 'list'), format) } : {}),
       callouts: calloutsOf(items.get(`b${r.step_id.slice(1)}`)),
       links: linksByStep.get(r.step_id) ?? [],
       steps: []
@@ -109,4 +112,21 @@ export function stepGroups (rows: StepRow[], links: LinkRow[], blocks: Block[]) 
     group.steps.push(step)
   }
   return groups
+}
+
+/** The steps as one document: each group's intro, then its list (sub-steps nested). */
+export function renderSteps (blocks: Block[], groupIds: string[], format: Format): string {
+  const wanted = new Set(groupIds)
+  const picked: Block[] = []
+  const walk = (list: Block[]): void => {
+    list.forEach((b, i) => {
+      if (b.type === 'list' && wanted.has(b.id)) {
+        const before = list[i - 1]
+        if (before?.type === 'paragraph') picked.push(before)
+        picked.push(b)
+      } else if (b.type === 'callout') walk(b.blocks)
+    })
+  }
+  walk(blocks)
+  return renderBlocks(picked, format)
 }

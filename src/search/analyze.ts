@@ -1,0 +1,364 @@
+// Search text analysis, shared by the index and the queries: normalization (NFKC, CJK word
+// segmentation), error-code and quoted-message extraction, and the safe FTS5 MATCH builder.
+// Pure functions: no database.
+
+/** User input beyond this is cut: a search box never needs more, and it bounds the work. */
+export const MAX_QUERY_CHARS = 512
+/** At most this many terms (a quoted phrase counts as one) reach the MATCH expression. */
+export const MAX_QUERY_TERMS = 32
+/** At most this many words inside one quoted phrase. */
+export const MAX_PHRASE_TOKENS = 32
+
+export interface NormalizedText {
+  text: string
+  /**
+   * For each UTF-16 unit of `text`, the range of the original text it came from; null when
+   * not asked for. Lets a match found in normalized text be marked in the original.
+   */
+  from: Int32Array | null
+  to: Int32Array | null
+}
+
+// One NFKC unit: an ASCII run (NFKC leaves it alone), or one code point with the marks that
+// follow it, so half-width `ｶﾞ` composes to `ガ` and `e` + U+0301 to `é`.
+const CHUNK = /(?:[\x00-\x7f](?![\p{M}\uff9e\uff9f]))+|[\s\S][\p{M}\uff9e\uff9f]*/gu
+const ASCII_ONLY = /^[\x00-\x7f]*$/
+// Line breaks stay: a column's lines are its passages, and line i of the normalized text is
+// the normalized line i, so a snippet needs to normalize only the lines that matched
+const CONTROL_ASCII = /[\x00-\x09\x0b-\x1f\x7f]/g
+// Invisible format characters (zero-width space, soft hyphen) vanish; other control, private-use
+// and lone-surrogate units become spaces, so the highlight markers can never occur in the text.
+const FORMAT = /\p{Cf}/gu
+const CONTROL = /(?!\n)[\p{Cc}\p{Co}\p{Cs}]/gu
+// Scripts written without spaces between words; the prolonged sound mark ー and 々 are Common.
+const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u30fc\u3005\u3006]+/gu
+const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u
+
+// ICU segments Han and kana with one dictionary whatever the locale, so one segmenter serves
+// Japanese and Chinese documents and queries alike.
+const segmenter = new Intl.Segmenter('ja', { granularity: 'word' })
+
+/**
+ * The text as it is indexed and queried: NFKC (full-width `０ｘ` → `0x`, half-width kana →
+ * full-width), controls but the line break as spaces, and Japanese/Chinese runs split into words joined by spaces
+ * (FTS5's unicode61 tokenizer does not split them). Case and diacritics are left to FTS5.
+ * With `withMap`, also where each unit came from in the input.
+ */
+export function normalizeText (input: string, withMap = false): NormalizedText {
+  const pass1 = nfkc(input, withMap)
+  return segmentCjk(pass1, withMap)
+}
+
+/** normalizeText for the index. The locale is not needed yet: the rules depend on the script. */
+export function normalizeForIndex (text: string, _locale?: string): string {
+  return normalizeText(text).text
+}
+
+function nfkc (input: string, withMap: boolean): NormalizedText {
+  if (ASCII_ONLY.test(input)) {
+    const text = input.replace(CONTROL_ASCII, ' ')
+    return { text, from: withMap ? identity(text.length, 0) : null, to: withMap ? identity(text.length, 1) : null }
+  }
+  const parts: string[] = []
+  const from: number[] = []
+  const to: number[] = []
+  for (const match of input.matchAll(CHUNK)) {
+    const chunk = match[0]
+    const start = match.index
+    let out: string
+    if (ASCII_ONLY.test(chunk)) {
+      out = chunk.replace(CONTROL_ASCII, ' ')
+      if (withMap) for (let i = 0; i < out.length; i++) { from.push(start + i); to.push(start + i + 1) }
+    } else {
+      out = chunk.normalize('NFKC').replace(FORMAT, '').replace(CONTROL, ' ')
+      if (withMap) for (let i = 0; i < out.length; i++) { from.push(start); to.push(start + chunk.length) }
+    }
+    parts.push(out)
+  }
+  const text = parts.join('')
+  return { text, from: withMap ? Int32Array.from(from) : null, to: withMap ? Int32Array.from(to) : null }
+}
+
+function identity (length: number, shift: number): Int32Array {
+  const map = new Int32Array(length)
+  for (let i = 0; i < length; i++) map[i] = i + shift
+  return map
+}
+
+function segmentCjk (input: NormalizedText, withMap: boolean): NormalizedText {
+  const source = input.text
+  CJK_RUN.lastIndex = 0
+  if (!CJK_RUN.test(source)) return input
+  CJK_RUN.lastIndex = 0
+  const parts: string[] = []
+  // Index into the input of each output unit; -1 - i for a space inserted before input unit i
+  const origin: number[] = []
+  let at = 0
+  const copy = (end: number): void => {
+    parts.push(source.slice(at, end))
+    if (withMap) for (let i = at; i < end; i++) origin.push(i)
+    at = end
+  }
+  const space = (before: number): void => {
+    parts.push(' ')
+    if (withMap) origin.push(-1 - before)
+  }
+  for (const match of source.matchAll(CJK_RUN)) {
+    const start = match.index
+    const end = start + match[0].length
+    copy(start)
+    // A Latin word glued to a CJK word (`365アプリ`) is two words
+    if (start > 0 && WORD_CHAR.test(source[start - 1]!)) space(start)
+    let first = true
+    for (const { segment, index } of segmenter.segment(match[0])) {
+      if (!first) space(start + index)
+      first = false
+      copy(start + index + segment.length)
+    }
+    if (end < source.length && WORD_CHAR.test(source[end]!)) space(end)
+  }
+  copy(source.length)
+  const text = parts.join('')
+  if (!withMap) return { text, from: null, to: null }
+  const from = new Int32Array(origin.length)
+  const to = new Int32Array(origin.length)
+  origin.forEach((o, i) => {
+    if (o >= 0) {
+      from[i] = input.from![o]!
+      to[i] = input.to![o]!
+    } else {
+      // An inserted space is empty, at the start of the unit it precedes
+      const next = -1 - o
+      const point = next < source.length ? input.from![next]! : (input.to![source.length - 1] ?? 0)
+      from[i] = point
+      to[i] = point
+    }
+  })
+  return { text, from, to }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Error codes
+
+// Each pattern runs on normalized text; the lookarounds keep codes from matching inside words.
+const CODE_PATTERNS: RegExp[] = [
+  // HRESULT / NTSTATUS: 0x8004de40, 0xD000000C
+  /(?<![\p{L}\p{N}])0x[0-9a-f]{1,16}(?![\p{L}\p{N}])/giu,
+  // Microsoft Entra sign-in errors: AADSTS50076
+  /(?<![\p{L}\p{N}])aadsts\d{3,}(?!\p{N})/giu,
+  // SMTP reply with enhanced status: 550 5.7.501
+  /(?<![\p{L}\p{N}.])[45]\d\d[ -]?[45]\.\d{1,3}\.\d{1,3}(?![\p{N}]|\.\p{N})/gu,
+  // Enhanced status alone: 5.7.23
+  /(?<![\p{L}\p{N}.])[45]\.\d{1,3}\.\d{1,3}(?![\p{N}]|\.\p{N})/gu,
+  // Office setup errors: 30068-39
+  /(?<![\p{L}\p{N}-])\d{5}-\d{1,4}(?![\p{N}]|-\p{N})/gu
+]
+
+/**
+ * Error codes in a text, each as the words FTS5 will see, lowercase and space-separated
+ * (`550 5.7.501` → `550 5 7 501`), so a code is matched as one exact phrase. Distinct, in
+ * order of first occurrence.
+ */
+export function extractErrorCodes (text: string): string[] {
+  const normalized = normalizeText(text).text
+  const found: Array<{ at: number, code: string }> = []
+  for (const pattern of CODE_PATTERNS) {
+    for (const m of normalized.matchAll(pattern)) found.push({ at: m.index, code: canonicalCode(m[0]) })
+  }
+  found.sort((a, b) => a.at - b.at)
+  return [...new Set(found.map((f) => f.code))]
+}
+
+function canonicalCode (code: string): string {
+  return code.toLowerCase().split(/[\s.\-]+/).filter(Boolean).join(' ')
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quoted messages
+
+// "…", “…”, „…“, «…», 「…」 and 『…』 of a plausible message length
+const QUOTED = /"([^"\n]{3,200})"|\u201c([^\u201d\n]{3,200})\u201d|\u201e([^\u201c\u201d\n]{3,200})[\u201c\u201d]|\u00ab\u00a0?([^\u00bb\n]{3,200}?)\u00a0?\u00bb|\u300c([^\u300d\n]{2,200})\u300d|\u300e([^\u300f\n]{2,200})\u300f/g
+
+/** Texts in quotation marks: in these articles, mostly the error messages users see. */
+export function extractQuotedMessages (text: string): string[] {
+  const out: string[] = []
+  for (const m of text.matchAll(QUOTED)) {
+    const inner = (m.slice(1).find((g) => g !== undefined) ?? '').trim()
+    if (inner !== '') out.push(inner)
+  }
+  return [...new Set(out)]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+export type QueryTermKind = 'word' | 'phrase' | 'code'
+
+export interface QueryTerm {
+  kind: QueryTermKind
+  /** The FTS5 words of the term (a word has one). */
+  tokens: string[]
+  /** Other spellings that match the term: `0x` + a bare HRESULT, typo corrections. */
+  alternatives: string[][]
+}
+
+export interface AnalyzedQuery {
+  /** Every word, code and quoted phrase, stopwords dropped. */
+  terms: QueryTerm[]
+  /**
+   * The same, each run of unquoted text kept as one phrase: what a Japanese or Chinese user
+   * types without spaces is a phrase, and so is a pasted message. Null when no different.
+   */
+  asTyped: QueryTerm[] | null
+  /** True when input beyond the bounds was dropped. */
+  truncated: boolean
+}
+
+export type MatchMode = 'all' | 'any'
+
+// Open and close marks of a quoted phrase in user input
+const QUOTE_PAIRS: Record<string, string> = { '"': '"', '\u201c': '\u201d', '\u201e': '\u201c', '\u00ab': '\u00bb', '\u300c': '\u300d', '\u300e': '\u300f' }
+const TOKEN = /[\p{L}\p{N}\p{M}]+/gu
+const BARE_HRESULT = /^[0-9a-f]{8}$/
+
+// Words that carry no meaning in a symptom search. Dropped unless nothing else is left, and
+// kept inside quoted phrases.
+const STOPWORDS = new Set([
+  // English
+  'a', 'an', 'and', 'are', 'as', 'at', 'be', 'but', 'by', 'can', 'could', 'did', 'do', 'does', 'for', 'from', 'get', 'getting',
+  'has', 'have', 'how', 'i', 'if', 'in', 'into', 'is', 'it', 'its', 'me', 'my', 'of', 'on', 'or', 'our', 'so', 'that', 'the',
+  'there', 'this', 'to', 'was', 'we', 'what', 'when', 'where', 'which', 'why', 'will', 'with', 'you', 'your',
+  // German
+  'der', 'die', 'das', 'den', 'dem', 'des', 'ein', 'eine', 'einen', 'einem', 'einer', 'und', 'oder', 'ist', 'sind', 'ich',
+  'mein', 'meine', 'wie', 'was', 'zu', 'zum', 'zur', 'mit', 'von', 'im', 'in', 'auf', 'für', 'bei', 'es', 'sich', 'kann',
+  // French
+  'le', 'la', 'les', 'un', 'une', 'des', 'du', 'de', 'et', 'ou', 'est', 'je', 'mon', 'ma', 'mes', 'pour', 'dans', 'sur', 'avec',
+  // Japanese and Chinese particles and copulas
+  'の', 'が', 'を', 'に', 'は', 'で', 'と', 'も', 'へ', 'や', 'から', 'まで', 'です', 'ます', 'た', 'て', 'する', 'し', 'ない',
+  '的', '了', '是', '在', '和', '我', '吗'
+])
+
+/** Lowercase without Latin diacritics: how FTS5's unicode61 (remove_diacritics 2) folds a word. */
+export function foldWord (word: string): string {
+  return word.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').normalize('NFC')
+}
+
+export function isStopword (word: string): boolean {
+  return STOPWORDS.has(foldWord(word))
+}
+
+function tokensOf (text: string): string[] {
+  return normalizeText(text).text.match(TOKEN) ?? []
+}
+
+/**
+ * What a user typed, as terms: `"quoted phrases"` become phrases, error codes become exact
+ * code phrases, everything else words. Every character is text: FTS5 syntax means nothing.
+ */
+export function analyzeQuery (input: string): AnalyzedQuery {
+  let text = typeof input === 'string' ? input : ''
+  let truncated = false
+  if (text.length > MAX_QUERY_CHARS) {
+    // Cut on a code point boundary so no lone surrogate is left
+    text = Array.from(text.slice(0, MAX_QUERY_CHARS * 2)).slice(0, MAX_QUERY_CHARS).join('')
+    truncated = true
+  }
+  const terms: QueryTerm[] = []
+  const phrased: QueryTerm[] = []
+  const seen = new Set<string>()
+  const add = (list: QueryTerm[], term: QueryTerm): void => {
+    const key = `${list === terms ? 't' : 'p'}:${term.kind}:${term.tokens.map(foldWord).join(' ')}`
+    if (term.tokens.length === 0 || seen.has(key)) return
+    seen.add(key)
+    list.push(term)
+  }
+  const addBoth = (term: QueryTerm): void => {
+    add(terms, term)
+    add(phrased, term)
+  }
+  const addPlain = (plain: string): void => {
+    let rest = normalizeText(plain).text
+    const codes = extractErrorCodes(rest)
+    // `5 7 501` adds nothing to `550 5 7 501`, and would only repeat its weight
+    for (const code of codes.filter((c) => !codes.some((other) => other !== c && ` ${other} `.includes(` ${c} `)))) {
+      addBoth({ kind: 'code', tokens: code.split(' '), alternatives: codeFamily(code) })
+    }
+    // A code splits the text around it into two phrases
+    for (const pattern of CODE_PATTERNS) rest = rest.replace(pattern, '\n')
+    for (const segment of rest.split('\n')) {
+      const tokens = segment.match(TOKEN) ?? []
+      for (const token of tokens) {
+        // A bare HRESULT (`8004de40`) is usually written with its 0x in the articles
+        const alternatives = BARE_HRESULT.test(token.toLowerCase()) && /\d/.test(token) ? [[`0x${token.toLowerCase()}`]] : []
+        add(terms, { kind: 'word', tokens: [token], alternatives })
+      }
+      if (tokens.length > 1) add(phrased, { kind: 'phrase', tokens: tokens.slice(0, MAX_PHRASE_TOKENS), alternatives: [] })
+      else if (tokens.length === 1) add(phrased, { kind: 'word', tokens, alternatives: [] })
+    }
+  }
+
+  let at = 0
+  while (at < text.length) {
+    const open = findQuote(text, at)
+    if (open === null) {
+      addPlain(text.slice(at))
+      break
+    }
+    const close = text.indexOf(QUOTE_PAIRS[text[open]!]!, open + 1)
+    if (close === -1) {
+      // An unclosed quote is only text
+      addPlain(text.slice(at))
+      break
+    }
+    addPlain(text.slice(at, open))
+    const tokens = tokensOf(text.slice(open + 1, close))
+    if (tokens.length > MAX_PHRASE_TOKENS) truncated = true
+    const phrase = tokens.slice(0, MAX_PHRASE_TOKENS)
+    addBoth({ kind: phrase.length === 1 ? 'word' : 'phrase', tokens: phrase, alternatives: [] })
+    at = close + 1
+  }
+
+  // Stopwords go when other terms remain: they would only make "all words" fail
+  const meaningful = terms.filter((t) => t.kind !== 'word' || !isStopword(t.tokens[0]!))
+  const kept = meaningful.length > 0 ? meaningful : terms
+  if (kept.length > MAX_QUERY_TERMS || phrased.length > MAX_QUERY_TERMS) truncated = true
+  const asTyped = phrased.slice(0, MAX_QUERY_TERMS)
+  const same = asTyped.length === kept.length && asTyped.every((t) => t.kind !== 'phrase')
+  return { terms: kept.slice(0, MAX_QUERY_TERMS), asTyped: same ? null : asTyped, truncated }
+}
+
+/**
+ * Broader codes that articles may give instead of the exact one, ranked below it by the codes
+ * column's weight: the SMTP reply of `550 5.7.501` (`550`), the family of `30068-39` (`30068`).
+ */
+function codeFamily (code: string): string[][] {
+  const tokens = code.split(' ')
+  if (tokens.length === 4 && /^[45]\d\d$/.test(tokens[0]!)) return [[tokens[0]!]]
+  if (tokens.length === 2 && /^\d{5}$/.test(tokens[0]!)) return [[tokens[0]!]]
+  return []
+}
+
+function findQuote (text: string, from: number): number | null {
+  for (let i = from; i < text.length; i++) if (QUOTE_PAIRS[text[i]!] !== undefined) return i
+  return null
+}
+
+function quoted (tokens: string[]): string {
+  return `"${tokens.join(' ').replace(/"/g, '""')}"`
+}
+
+/** One term as a MATCH operand: a quoted string, or its spellings in parentheses. */
+export function termExpression (term: QueryTerm): string {
+  if (term.alternatives.length === 0) return quoted(term.tokens)
+  return `(${[term.tokens, ...term.alternatives].map(quoted).join(' OR ')})`
+}
+
+/**
+ * A safe FTS5 MATCH expression for user input (or an analyzed query): every word and phrase is
+ * a double-quoted string, so operators, parentheses, `NEAR`, `*`, `-`, `:` are only text.
+ * Mode 'all' needs every term, 'any' one of them. An empty string means "no query".
+ */
+export function buildMatchQuery (input: string | AnalyzedQuery, mode: MatchMode = 'all'): string {
+  const query = typeof input === 'string' ? analyzeQuery(input) : input
+  return query.terms.map(termExpression).join(mode === 'all' ? ' AND ' : ' OR ')
+}

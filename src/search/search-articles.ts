@@ -1,0 +1,338 @@
+// Article search over the FTS5 index: ranks every locale's documents with bm25, groups them by
+// article, and answers each article in the served locale with a marked snippet and the ids of
+// its matching steps. Statements are prepared once per database (ArticleSearch).
+import { createHash } from 'node:crypto'
+import type { Database, Statement } from 'better-sqlite3'
+import { negotiateLocale } from '../locale/negotiate.ts'
+import { analyzeQuery, buildMatchQuery, foldWord, isStopword, type AnalyzedQuery, type QueryTerm } from './analyze.ts'
+import { boundedDistance } from './edit-distance.ts'
+import { buildSnippet, MARK_CLOSE, MARK_OPEN, markedLines, type Snippet, type SnippetSource } from './snippet.ts'
+
+/**
+ * bm25 weights of search_docs' columns, in table order. An error code or a quoted message
+ * found in the query says more than any word, and the title says what the article is about.
+ */
+export const COLUMN_WEIGHTS = { title: 10, keywords: 4, codes: 25, messages: 8, headings: 4, steps: 1.5, callouts: 1.5, body: 1 } as const
+
+export const DEFAULT_LIMIT = 10
+export const MAX_LIMIT = 50
+/** Deeper pages are not served: a search box is never paged this far. */
+export const MAX_OFFSET = 1000
+/** Typo tolerance starts when needing every word finds fewer articles than this. */
+export const FUZZY_BELOW = 3
+/** A word in fewer documents than this may be a typo. */
+const RARE_WORD_DOCS = 2
+/** Documents of one article tried for a snippet with marks. */
+const SNIPPET_TRIES = 3
+/** Corrections tried per word. */
+const MAX_CORRECTIONS = 3
+
+export interface SearchOptions {
+  /** What the user typed. */
+  q: string
+  /** `?locale=`: the locale to answer in (`ja`, `ja-JP`); wins over acceptLanguage. */
+  locale?: string | null
+  /** The Accept-Language header, used when locale is absent. */
+  acceptLanguage?: string | null
+  /** Results per page: 1..MAX_LIMIT, default DEFAULT_LIMIT. */
+  limit?: number | null
+  /** nextCursor of the previous page. */
+  cursor?: string | null
+  /** Only articles of this in-product scenario id (ms.custom). */
+  scenario?: string | null
+  /** Only articles for this audience (case-insensitive). */
+  audience?: string | null
+}
+
+/** The locale block of DESIGN.md, for one article. */
+export interface ArticleLocale {
+  requested: string | null
+  served: string
+  fallback: boolean
+  available: string[]
+}
+
+/**
+ * How the article matched: the text as typed, as phrases (`phrase`); every term (`all`);
+ * every term once typos were corrected (`corrected`); some of the terms (`any`). Results come
+ * in that order.
+ */
+export type MatchKind = 'phrase' | 'all' | 'corrected' | 'any'
+
+export interface SearchHit {
+  id: string
+  /** The title in the served locale. */
+  title: string
+  /** bm25 relevance (higher is better), comparable within one match kind. */
+  score: number
+  match: MatchKind
+  locale: ArticleLocale
+  /** The locale whose text matched best and gave the snippet: the served one when it matched. */
+  matchedLocale: string
+  /** Every locale whose text matched, best first. */
+  matchedLocales: string[]
+  snippet: Snippet
+  /** Steps whose text holds a match (in the snippet's translation; step ids are shared by locales). */
+  stepIds: string[]
+}
+
+export interface Correction {
+  /** The word as typed. */
+  term: string
+  /** Indexed words it was also searched as, nearest first. */
+  suggestions: string[]
+}
+
+export interface SearchPage {
+  results: SearchHit[]
+  /** Pass as `cursor` for the next page; null on the last. */
+  nextCursor: string | null
+  corrections: Correction[]
+  /** True when the query was longer than the search takes and was cut. */
+  truncated: boolean
+}
+
+/** A cursor that this search did not issue, or issued for another query. */
+export class SearchCursorError extends Error {
+  readonly code = 'invalid-cursor'
+  constructor (message = 'the cursor is not valid for this search') {
+    super(message)
+    this.name = 'SearchCursorError'
+  }
+}
+
+interface DocMatch { tid: number, locale: string, rank: number }
+interface ArticleRow { articleId: string, rank: number, docs: string }
+interface RankedArticle { articleId: string, rank: number, docs: DocMatch[], match: MatchKind, expression: string }
+interface SourceRow { title: string, headings: string, steps: string, callouts: string, body: string }
+interface HighlightRow { title: string, headings: string, steps: string, callouts: string, body: string }
+
+const WEIGHTS = Object.values(COLUMN_WEIGHTS).join(', ')
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u
+
+/** Holds the prepared statements of one database. */
+export class ArticleSearch {
+  private readonly ranked: Statement
+  private readonly translations: Statement
+  private readonly source: Statement
+  private readonly highlight: Statement
+  private readonly wordDocs: Statement
+  private readonly wordsFrom: Statement
+
+  constructor (db: Database) {
+    // min(bm25) per article: an article ranks by its best document in any locale. MATERIALIZED
+    // keeps SQLite from flattening the CTE into the join, where bm25() cannot run
+    this.ranked = db.prepare(`
+      WITH hits AS MATERIALIZED (
+        SELECT rowid AS tid, bm25(search_docs, ${WEIGHTS}) AS rank FROM search_docs WHERE search_docs MATCH @match
+      )
+      SELECT t.article_id AS articleId, min(h.rank) AS rank,
+        json_group_array(json_array(h.tid, t.locale, h.rank)) AS docs
+      FROM hits h
+      JOIN translations t ON t.id = h.tid
+      JOIN articles a ON a.id = t.article_id
+      WHERE (@audience IS NULL OR a.audience = @audience COLLATE NOCASE)
+        AND (@scenario IS NULL OR EXISTS (
+          SELECT 1 FROM article_scenarios s WHERE s.scenario_id = @scenario AND s.article_id = t.article_id))
+      GROUP BY t.article_id
+      ORDER BY rank, t.article_id
+      LIMIT @limit`)
+    this.translations = db.prepare('SELECT locale, title FROM translations WHERE article_id = ? ORDER BY locale')
+    this.source = db.prepare('SELECT title, headings, steps, callouts, body FROM search_sources WHERE translation_id = ?')
+    const mark = (column: number): string => `highlight(search_docs, ${column}, char(2), char(3))`
+    // CAST: a rowid bound as a JS number (a REAL) next to MATCH is silently ignored by FTS5
+    this.highlight = db.prepare(`SELECT ${mark(0)} AS title, ${mark(4)} AS headings, ${mark(5)} AS steps, ${mark(6)} AS callouts, ${mark(7)} AS body
+      FROM search_docs WHERE search_docs MATCH ? AND rowid = CAST(? AS INTEGER)`)
+    this.wordDocs = db.prepare('SELECT doc FROM search_words_vocab WHERE term = ?').pluck()
+    this.wordsFrom = db.prepare('SELECT term, doc FROM search_words_vocab WHERE term >= ? AND term < ?')
+    if (MARK_OPEN !== '\u0002' || MARK_CLOSE !== '\u0003') throw new Error('highlight marks out of step with snippet.ts')
+  }
+
+  search (options: SearchOptions): SearchPage {
+    const limit = clampLimit(options.limit)
+    const scope = { scenario: options.scenario ?? null, audience: options.audience ?? null }
+    const fingerprint = fingerprintOf(options.q, scope.scenario, scope.audience)
+    const offset = options.cursor ? decodeCursor(options.cursor, fingerprint) : 0
+    const query = analyzeQuery(options.q)
+    const empty: SearchPage = { results: [], nextCursor: null, corrections: [], truncated: query.truncated }
+    if (query.terms.length === 0 || offset >= MAX_OFFSET) return empty
+
+    // One more than the page, to know whether another page follows
+    const wanted = offset + limit + 1
+    const found: RankedArticle[] = []
+    const seen = new Set<string>()
+    const collect = (terms: QueryTerm[], mode: 'all' | 'any', match: MatchKind): number => {
+      const expression = buildMatchQuery({ terms, asTyped: null, truncated: false }, mode)
+      if (found.length >= wanted || expression === '') return 0
+      const rows = this.ranked.all({ match: expression, ...scope, limit: wanted + seen.size }) as ArticleRow[]
+      for (const row of rows) {
+        if (seen.has(row.articleId)) continue
+        seen.add(row.articleId)
+        found.push({ articleId: row.articleId, rank: row.rank, docs: docsOf(row.docs), match, expression })
+      }
+      return rows.length
+    }
+
+    const phrased = query.asTyped === null ? 0 : collect(query.asTyped, 'all', 'phrase')
+    const exact = phrased + collect(query.terms, 'all', 'all')
+    const corrections = exact < FUZZY_BELOW ? this.correct(query) : []
+    const terms = corrections.length > 0 ? withCorrections(query, corrections) : query.terms
+    if (corrections.length > 0) collect(terms, 'all', 'corrected')
+    if (terms.length > 1) collect(terms, 'any', 'any')
+
+    const page = found.slice(offset, offset + limit)
+    const results = page.map((article) => this.hit(article, options))
+    const more = found.length > offset + limit && offset + limit < MAX_OFFSET
+    return {
+      results,
+      nextCursor: more ? encodeCursor(offset + limit, fingerprint) : null,
+      corrections: corrections.map(({ term, suggestions }) => ({ term, suggestions })),
+      truncated: query.truncated
+    }
+  }
+
+  /** One article of the page: served title, snippet and steps. */
+  private hit (article: RankedArticle, options: SearchOptions): SearchHit {
+    const translations = this.translations.all(article.articleId) as Array<{ locale: string, title: string }>
+    const locale = articleLocale(translations.map((t) => t.locale), options)
+    const title = translations.find((t) => t.locale === locale.served)?.title
+    // The served locale's text gives the snippet when it holds a match; a document can match
+    // through its article id alone (keywords), and then the best other one shows the words
+    const servedDoc = article.docs.find((d) => d.locale === locale.served)
+    const candidates = servedDoc ? [servedDoc, ...article.docs.filter((d) => d !== servedDoc)] : article.docs
+    let chosen: { doc: DocMatch, snippet: Snippet, stepIds: string[] } | null = null
+    for (const doc of candidates.slice(0, SNIPPET_TRIES)) {
+      const found = { doc, ...this.snippetOf(doc, article.expression) }
+      chosen ??= found
+      if (found.snippet.highlights.length > 0) {
+        chosen = found
+        break
+      }
+    }
+    const { doc, snippet, stepIds } = chosen!
+    return {
+      id: article.articleId,
+      title: title ?? translations[0]?.title ?? '',
+      score: Math.round(-article.rank * 1e4) / 1e4,
+      match: article.match,
+      locale,
+      matchedLocale: doc.locale,
+      matchedLocales: [...new Set(article.docs.map((d) => d.locale))],
+      snippet,
+      stepIds
+    }
+  }
+
+  private snippetOf (doc: DocMatch, expression: string): { snippet: Snippet, stepIds: string[] } {
+    const source = this.source.get(doc.tid) as SourceRow | undefined
+    const marked = this.highlight.get(expression, doc.tid) as HighlightRow | undefined
+    if (source === undefined) return { snippet: buildSnippet(doc.locale, []), stepIds: [] }
+    const steps = JSON.parse(source.steps) as Array<[string, string]>
+    const sources: SnippetSource[] = [
+      { text: steps.map(([, text]) => text).join('\n'), highlighted: marked?.steps, priority: 4 },
+      { text: source.body, highlighted: marked?.body, priority: 5 },
+      { text: source.callouts, highlighted: marked?.callouts, priority: 3 },
+      { text: source.headings, highlighted: marked?.headings, priority: 2 },
+      { text: source.title, highlighted: marked?.title, priority: 1 }
+    ]
+    // The steps column holds one step per line
+    const stepIds = markedLines(marked?.steps).map((line) => steps[line]?.[0]).filter((id) => id !== undefined)
+    return { snippet: buildSnippet(doc.locale, sources), stepIds }
+  }
+
+  /**
+   * Near indexed words for the rare words of the query: same first character, within one edit
+   * (two for words of six or more characters), commonest first.
+   */
+  private correct (query: AnalyzedQuery): Array<Correction & { index: number }> {
+    const out: Array<Correction & { index: number }> = []
+    query.terms.forEach((term, index) => {
+      if (term.kind !== 'word' || isStopword(term.tokens[0]!)) return
+      const word = foldWord(term.tokens[0]!)
+      const chars = Array.from(word)
+      if (chars.length < (CJK.test(word) ? 3 : 4) || /^\p{N}+$/u.test(word)) return
+      const docs = (this.wordDocs.get(word) as number | undefined) ?? 0
+      if (docs >= RARE_WORD_DOCS) return
+      const max = chars.length >= 6 ? 2 : 1
+      const first = chars[0]!
+      const next = String.fromCodePoint(first.codePointAt(0)! + 1)
+      const near: Array<{ term: string, distance: number, docs: number }> = []
+      for (const row of this.wordsFrom.iterate(first, next) as Iterable<{ term: string, doc: number }>) {
+        if (row.term === word || row.doc <= docs) continue
+        const distance = boundedDistance(word, row.term, max)
+        if (distance <= max) near.push({ term: row.term, distance, docs: row.doc })
+      }
+      near.sort((a, b) => a.distance - b.distance || b.docs - a.docs || (a.term < b.term ? -1 : 1))
+      const best = near.slice(0, MAX_CORRECTIONS)
+      if (best.length > 0) out.push({ index, term: term.tokens[0]!, suggestions: best.map((n) => n.term) })
+    })
+    return out
+  }
+}
+
+function withCorrections (query: AnalyzedQuery, corrections: Array<Correction & { index: number }>): QueryTerm[] {
+  return query.terms.map((term, i) => {
+    const correction = corrections.find((c) => c.index === i)
+    return correction ? { ...term, alternatives: [...term.alternatives, ...correction.suggestions.map((s) => [s])] } : term
+  })
+}
+
+function docsOf (json: string): DocMatch[] {
+  return (JSON.parse(json) as Array<[number, string, number]>)
+    .map(([tid, locale, rank]) => ({ tid, locale, rank }))
+    .sort((a, b) => a.rank - b.rank || (a.locale < b.locale ? -1 : 1))
+}
+
+function articleLocale (available: string[], options: SearchOptions): ArticleLocale {
+  const negotiated = negotiateLocale({ query: options.locale ?? undefined, acceptLanguage: options.acceptLanguage ?? undefined, available })
+  if (negotiated.ok) return { requested: negotiated.requested, served: negotiated.served, fallback: negotiated.fallback, available: negotiated.available }
+  // A malformed locale is the route's 400 to give; here it only means "none asked for"
+  const fallback = negotiateLocale({ acceptLanguage: options.acceptLanguage ?? undefined, available })
+  if (fallback.ok) return { requested: fallback.requested, served: fallback.served, fallback: fallback.fallback, available: fallback.available }
+  return { requested: null, served: available[0] ?? 'en-US', fallback: true, available }
+}
+
+function clampLimit (limit: number | null | undefined): number {
+  if (limit === undefined || limit === null || !Number.isFinite(limit)) return DEFAULT_LIMIT
+  return Math.min(MAX_LIMIT, Math.max(1, Math.trunc(limit)))
+}
+
+// The cursor carries the offset and a fingerprint of the query, so a cursor pasted into
+// another search fails loudly instead of paging something else.
+function fingerprintOf (q: string, scenario: string | null, audience: string | null): string {
+  return createHash('sha256').update(JSON.stringify([q, scenario, audience?.toLowerCase() ?? null])).digest('base64url').slice(0, 10)
+}
+
+function encodeCursor (offset: number, fingerprint: string): string {
+  return Buffer.from(JSON.stringify({ o: offset, f: fingerprint })).toString('base64url')
+}
+
+/** The offset a cursor stands for; throws SearchCursorError for anything else. */
+export function decodeCursor (cursor: string, fingerprint?: string): number {
+  let value: unknown
+  try {
+    if (cursor.length > 200 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url')
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+  } catch {
+    throw new SearchCursorError()
+  }
+  const { o, f } = (value ?? {}) as { o?: unknown, f?: unknown }
+  if (typeof o !== 'number' || !Number.isInteger(o) || o < 0 || o > MAX_OFFSET) throw new SearchCursorError()
+  if (fingerprint !== undefined && f !== fingerprint) throw new SearchCursorError()
+  return o
+}
+
+const searches = new WeakMap<Database, ArticleSearch>()
+
+/**
+ * Searches the articles: the entry point for `GET /v1/search`. Throws SearchCursorError for a
+ * cursor it did not issue for this query; any other input gives a page (empty for an empty q).
+ */
+export function searchArticles (db: Database, options: SearchOptions): SearchPage {
+  let search = searches.get(db)
+  if (search === undefined) {
+    search = new ArticleSearch(db)
+    searches.set(db, search)
+  }
+  return search.search(options)
+}

@@ -1,0 +1,199 @@
+// The search index writer: turns one translation into its search document (title, headings,
+// steps, callouts, body, error codes, quoted messages) and writes it to the FTS5 tables of
+// migrations/002-search.sql. Called by the article store inside the article's transaction.
+import type { Database, Statement } from 'better-sqlite3'
+import type { Block, Step, Translation } from '../ingest/model.ts'
+import { extractSteps } from '../ingest/steps.ts'
+import { extractErrorCodes, extractQuotedMessages, normalizeText } from './analyze.ts'
+
+/** What the index needs of a translation. */
+export type IndexableTranslation = Pick<Translation, 'title' | 'blocks'> & { steps: Array<Pick<Step, 'id' | 'blocks'>> }
+
+/** A translation's searchable text by column, as written (one entry per line, no line breaks). */
+export interface SearchDocument {
+  title: string
+  headings: string[]
+  steps: Array<[stepId: string, text: string]>
+  callouts: string[]
+  body: string[]
+}
+
+const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim()
+
+/** The text of a leaf block; lists and callouts are walked by the callers. */
+function leafText (block: Block): string {
+  switch (block.type) {
+    case 'heading':
+    case 'paragraph':
+      return block.text
+    case 'table':
+      return [block.header, ...block.rows].map((row) => row.map((cell) => cell.text).join(' ')).join(' ')
+    case 'code':
+      return block.value
+    case 'image':
+      return block.alt
+    default:
+      return ''
+  }
+}
+
+/**
+ * The search document of a translation. Items of step lists are indexed once, as steps (every
+ * non-related list item is a step, see extractSteps); everything else goes to headings,
+ * callouts or body by what it is.
+ */
+export function searchDocumentOf (t: IndexableTranslation): SearchDocument {
+  const doc: SearchDocument = { title: oneLine(t.title), headings: [], steps: [], callouts: [], body: [] }
+  const push = (list: string[], text: string): void => {
+    const line = oneLine(text)
+    if (line !== '') list.push(line)
+  }
+  const walk = (blocks: Block[], inCallout: boolean, stepText: string[] | null): void => {
+    for (const block of blocks) {
+      if (block.type === 'list') {
+        // Step lists are their own steps; a links-only list is text of where it stands
+        if (block.related) for (const item of block.items) walk(item.blocks, inCallout, stepText)
+      } else if (block.type === 'callout') {
+        walk(block.blocks, true, null)
+      } else if (block.type === 'heading') {
+        // The H1 repeats the title
+        if (!(block.level === 1 && oneLine(block.text) === doc.title)) push(doc.headings, block.text)
+      } else if (inCallout) {
+        push(doc.callouts, leafText(block))
+      } else if (stepText !== null) {
+        stepText.push(leafText(block))
+      } else {
+        push(doc.body, leafText(block))
+      }
+    }
+  }
+  walk(t.blocks, false, null)
+  for (const step of t.steps) {
+    const text: string[] = []
+    walk(step.blocks, false, text)
+    doc.steps.push([step.id, oneLine(text.join(' '))])
+  }
+  return doc
+}
+
+/** Every line of a document, title first. */
+function linesOf (doc: SearchDocument): string[] {
+  return [doc.title, ...doc.headings, ...doc.steps.map(([, text]) => text), ...doc.callouts, ...doc.body]
+}
+
+/** `fix-you-currently-have-not-been-assigned-an-office-license` → its words. */
+export function keywordsOf (articleId: string): string {
+  return articleId.split(/[^\p{L}\p{N}]+/u).filter(Boolean).join(' ')
+}
+
+/** The columns of search_docs, in its order, normalized for FTS5. */
+export function indexColumnsOf (doc: SearchDocument, articleId: string): string[] {
+  const lines = linesOf(doc)
+  const codes = new Set<string>()
+  const messages = new Set<string>()
+  for (const line of lines) {
+    for (const code of extractErrorCodes(line)) codes.add(code)
+    for (const message of extractQuotedMessages(line)) messages.add(message)
+  }
+  const column = (texts: Iterable<string>): string => normalizeText([...texts].join('\n')).text
+  return [
+    column([doc.title]),
+    keywordsOf(articleId),
+    [...codes].join('\n'),
+    column(messages),
+    column(doc.headings),
+    column(doc.steps.map(([, text]) => text)),
+    column(doc.callouts),
+    column(doc.body)
+  ]
+}
+
+interface MissingRow { id: number, article_id: string, title: string }
+interface BlockRow { block_id: string, parent_id: string | null, type: string, data: string }
+
+export class SearchIndexWriter {
+  private readonly db: Database
+  private readonly insertDoc: Statement
+  private readonly insertSource: Statement
+  private readonly insertWords: Statement
+  private readonly deleteDoc: Statement
+  private readonly deleteSource: Statement
+  private readonly deleteWords: Statement
+  private readonly translationIds: Statement
+  private readonly missing: Statement
+  private readonly blocksOf: Statement
+
+  constructor (db: Database) {
+    this.db = db
+    this.insertDoc = db.prepare('INSERT INTO search_docs (rowid, title, keywords, codes, messages, headings, steps, callouts, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    this.insertSource = db.prepare('INSERT INTO search_sources (translation_id, title, headings, steps, callouts, body) VALUES (?, ?, ?, ?, ?, ?)')
+    this.insertWords = db.prepare('INSERT INTO search_words (rowid, words) VALUES (?, ?)')
+    // CAST: a JS number is bound as a REAL, and FTS5 may then not use it as a rowid
+    this.deleteDoc = db.prepare('DELETE FROM search_docs WHERE rowid = CAST(? AS INTEGER)')
+    this.deleteSource = db.prepare('DELETE FROM search_sources WHERE translation_id = ?')
+    this.deleteWords = db.prepare('DELETE FROM search_words WHERE rowid = CAST(? AS INTEGER)')
+    this.translationIds = db.prepare('SELECT id FROM translations WHERE article_id = ?').pluck()
+    this.missing = db.prepare(`SELECT t.id, t.article_id, t.title FROM translations t
+      WHERE NOT EXISTS (SELECT 1 FROM search_sources s WHERE s.translation_id = t.id) ORDER BY t.id`)
+    this.blocksOf = db.prepare('SELECT block_id, parent_id, type, data FROM blocks WHERE translation_id = ? ORDER BY position')
+  }
+
+  /** Indexes one translation of an article under its translations.id (replacing what was there). */
+  index (translationId: number, articleId: string, t: IndexableTranslation): void {
+    this.remove(translationId)
+    const doc = searchDocumentOf(t)
+    const columns = indexColumnsOf(doc, articleId)
+    this.insertDoc.run(translationId, ...columns)
+    this.insertSource.run(translationId, doc.title, doc.headings.join('\n'), JSON.stringify(doc.steps), doc.callouts.join('\n'), doc.body.join('\n'))
+    this.insertWords.run(translationId, columns.join('\n'))
+  }
+
+  /** Call before the translation row goes: FTS5 tables know nothing of foreign keys. */
+  remove (translationId: number): void {
+    this.deleteDoc.run(translationId)
+    this.deleteWords.run(translationId)
+    this.deleteSource.run(translationId)
+  }
+
+  removeArticle (articleId: string): void {
+    for (const id of this.translationIds.all(articleId) as number[]) this.remove(id)
+  }
+
+  /**
+   * Indexes the translations that have no search document yet (a database imported before the
+   * search migration), from the stored block tree. Returns how many were indexed.
+   */
+  indexMissing (): number {
+    return this.db.transaction((): number => {
+      const rows = this.missing.all() as MissingRow[]
+      for (const row of rows) {
+        const blocks = blockTree(this.blocksOf.all(row.id) as BlockRow[])
+        this.index(row.id, row.article_id, { title: row.title, blocks, steps: extractSteps(blocks) })
+      }
+      return rows.length
+    }).immediate()
+  }
+}
+
+/** The block tree back from the flattened rows of the blocks table (see flattenBlocks). */
+function blockTree (rows: BlockRow[]): Block[] {
+  const top: Block[] = []
+  const byId = new Map<string, { blocks?: Block[], items?: Array<{ id: string, blocks: Block[] }> }>()
+  for (const row of rows) {
+    const data = JSON.parse(row.data) as Record<string, unknown>
+    const node: Record<string, unknown> = row.type === 'list'
+      ? { ...data, items: [] }
+      : row.type === 'item' || row.type === 'callout' ? { ...data, blocks: [] } : data
+    byId.set(row.block_id, node)
+    const parent = row.parent_id === null ? null : byId.get(row.parent_id)
+    if (parent === null) top.push(node as unknown as Block)
+    else if (row.type === 'item') parent?.items?.push(node as { id: string, blocks: Block[] })
+    else parent?.blocks?.push(node as unknown as Block)
+  }
+  return top
+}
+
+/** Indexes whatever the database holds without a search document; see indexMissing. */
+export function ensureSearchIndex (db: Database): number {
+  return new SearchIndexWriter(db).indexMissing()
+}

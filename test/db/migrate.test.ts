@@ -1,0 +1,82 @@
+// The migrations runner and the connection settings, on real SQLite files.
+import t from 'tap'
+import { join } from 'node:path'
+import { DatabaseTooNewError, latestVersion, loadMigrations, migrate, schemaVersion } from '../../src/db/migrate.ts'
+import { openDatabase } from '../../src/db/connection.ts'
+import { openTestDb } from '../helpers/db.ts'
+
+const tablesOf = (db: ReturnType<typeof openDatabase>): string[] =>
+  (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name)
+
+t.test('migrations apply on an empty database and record user_version', async (t) => {
+  const db = openTestDb(t, t.testdir())
+  t.equal(schemaVersion(db), 0, 'an empty file is at version 0')
+  t.same(tablesOf(db), [])
+  const applied = migrate(db)
+  t.same(applied, loadMigrations().map((m) => m.name), 'every migration applied, in order')
+  t.ok(applied.length >= 1)
+  t.equal(schemaVersion(db), latestVersion(), 'user_version is the latest migration')
+  t.equal(db.pragma('user_version', { simple: true }), applied.length)
+  for (const table of ['articles', 'article_scenarios', 'source_files', 'translations', 'blocks', 'steps', 'links', 'segments', 'changes']) {
+    t.ok(tablesOf(db).includes(table), `table ${table}`)
+  }
+})
+
+t.test('a second run applies nothing', async (t) => {
+  const dir = t.testdir()
+  const first = openTestDb(t, dir)
+  migrate(first)
+  first.close()
+  const db = openTestDb(t, dir)
+  const before = db.prepare('SELECT sql FROM sqlite_master ORDER BY name').all()
+  t.same(migrate(db), [], 'nothing to apply')
+  t.same(migrate(db), [], 'still nothing')
+  t.equal(schemaVersion(db), latestVersion())
+  t.same(db.prepare('SELECT sql FROM sqlite_master ORDER BY name').all(), before, 'the schema is untouched')
+})
+
+t.test('a database newer than the code is refused', async (t) => {
+  const db = openTestDb(t, t.testdir())
+  migrate(db)
+  db.pragma(`user_version = ${latestVersion() + 1}`)
+  t.throws(() => migrate(db), DatabaseTooNewError)
+  t.throws(() => migrate(db), { name: 'DatabaseTooNewError', message: /newer than this code/ })
+  t.equal(schemaVersion(db), latestVersion() + 1, 'the version is left alone')
+})
+
+t.test('migration files must be numbered without gaps', async (t) => {
+  const dir = t.testdir({ '001-a.sql': 'CREATE TABLE a (x);', '003-c.sql': 'CREATE TABLE c (x);', 'notes.txt': 'ignored' })
+  t.throws(() => loadMigrations(dir), /without gaps/)
+})
+
+t.test('a failing migration leaves the database at the version before it', async (t) => {
+  const migrations = [
+    { version: 1, name: '001-ok.sql', sql: 'CREATE TABLE one (x);' },
+    { version: 2, name: '002-bad.sql', sql: 'CREATE TABLE two (x); CREATE TABLE one (x);' }
+  ]
+  const db = openTestDb(t, t.testdir())
+  t.throws(() => migrate(db, migrations), /already exists/)
+  t.equal(schemaVersion(db), 1, 'migration 1 stays applied')
+  t.same(tablesOf(db), ['one'], 'migration 2 was rolled back as a whole')
+})
+
+t.test('a file database is in WAL mode with foreign keys on', async (t) => {
+  const dir = t.testdir()
+  const db = openTestDb(t, dir)
+  migrate(db)
+  t.equal(db.pragma('journal_mode', { simple: true }), 'wal')
+  t.equal(db.pragma('foreign_keys', { simple: true }), 1)
+  t.throws(() => db.prepare("INSERT INTO article_scenarios (scenario_id, article_id, position) VALUES ('1', 'no-such-article', 0)").run(),
+    { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }, 'a row pointing at no article is refused')
+
+  const now = new Date().toISOString()
+  db.prepare("INSERT INTO articles (id, slug, created_at, updated_at) VALUES ('a', 'a', ?, ?)").run(now, now)
+  db.prepare("INSERT INTO article_scenarios (scenario_id, article_id, position) VALUES ('1', 'a', 0)").run()
+  db.prepare("DELETE FROM articles WHERE id = 'a'").run()
+  t.equal((db.prepare('SELECT count(*) AS n FROM article_scenarios').get() as { n: number }).n, 0, 'deletes cascade')
+
+  const other = openDatabase(join(dir, 'kb.sqlite'))
+  t.teardown(() => other.close())
+  t.equal(other.pragma('journal_mode', { simple: true }), 'wal', 'WAL persists in the file')
+  t.equal(other.pragma('foreign_keys', { simple: true }), 1, 'every connection turns foreign keys on')
+})
