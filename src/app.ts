@@ -9,6 +9,9 @@ import openapi from './plugins/openapi.ts'
 import auth from './plugins/auth.ts'
 import caching from './plugins/caching.ts'
 import rateLimit from '@fastify/rate-limit'
+import helmet from '@fastify/helmet'
+import cors from '@fastify/cors'
+import underPressure from '@fastify/under-pressure'
 import { sharedSchemas } from './schemas/common.ts'
 import { articleSchemas } from './schemas/article.ts'
 import { acceptsJson } from './http/accept.ts'
@@ -41,6 +44,38 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   })
 
   await app.register(problems)
+  await app.register(helmet, {
+    // The /docs page (Swagger UI from the package's own assets) needs inline styles and data: images only.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"]
+      }
+    },
+    crossOriginResourcePolicy: { policy: 'cross-origin' }
+  })
+  await app.register(cors, {
+    origin: options.config.corsOrigins.length > 0 ? options.config.corsOrigins : false,
+    methods: ['GET', 'HEAD', 'PUT', 'DELETE', 'POST'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'Accept-Language'],
+    exposedHeaders: ['ETag', 'Link', 'Content-Language', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Location'],
+    maxAge: 600
+  })
+  if (options.config.maxEventLoopDelay > 0) {
+    await app.register(underPressure, {
+      maxEventLoopDelay: options.config.maxEventLoopDelay,
+      retryAfter: 5,
+      exposeStatusRoute: false,
+      pressureHandler: (_request, reply, type, value) => {
+        reply.header('Retry-After', '5')
+        throw new Errors.Overloaded(`${type} at ${Math.round(Number(value))}`)
+      }
+    })
+  }
   for (const schema of [...sharedSchemas, ...articleSchemas]) app.addSchema(schema)
   await app.register(database, { config: options.config, db: options.db, prepare: options.prepareDatabase ?? true })
   await app.register(openapi)
@@ -56,7 +91,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
       errorResponseBuilder: (_request, context) => new Errors.RateLimited(`at most ${context.max} requests per minute; retry in ${context.after}`)
     })
   }
-  await app.register(caching, { cacheControl: options.config.cacheControl })
+  await app.register(caching, { cacheControl: options.config.cacheControl, contentRevision: () => app.kb.repo.contentRevision() })
 
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith('/v1/') && !acceptsJson(request.headers.accept)) throw new Errors.NotAcceptable()

@@ -15,6 +15,10 @@ export interface Config {
   readsRequireKey: boolean
   /** Requests per minute per API key (or client address without one); 0 turns limiting off. */
   rateLimit: number
+  /** Origins allowed to call the API from a browser (CORS); empty: none. */
+  corsOrigins: string[]
+  /** Answer 503 when the event loop lags more than this many ms (0: off). */
+  maxEventLoopDelay: number
 }
 
 export type Env = Record<string, string | undefined>
@@ -60,6 +64,19 @@ function count (name: string, value: string | undefined, fallback: number): numb
   return n
 }
 
+function origins (value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') return []
+  return value.split(',').map((o) => o.trim()).filter(Boolean).map((o) => {
+    let url: URL
+    try {
+      url = new URL(o)
+    } catch {
+      throw new ConfigError(`KB_CORS_ORIGINS holds "${o}", which is not an origin like https://portal.example.com`)
+    }
+    return url.origin
+  })
+}
+
 export function resolveConfig (options: Partial<Config> = {}, env: Env = {}): Config {
   return {
     dbFile: options.dbFile ?? (env.KB_DB || DEFAULT_DB_FILE),
@@ -70,6 +87,8 @@ export function resolveConfig (options: Partial<Config> = {}, env: Env = {}): Co
     cacheControl: options.cacheControl ?? (env.KB_CACHE_CONTROL || 'public, max-age=60'),
     cursorSecret: options.cursorSecret ?? (env.KB_CURSOR_SECRET || 'kb-cursor-v1'),
     readsRequireKey: options.readsRequireKey ?? flag('KB_READS_REQUIRE_KEY', env.KB_READS_REQUIRE_KEY),
-    rateLimit: options.rateLimit ?? count('KB_RATE_LIMIT', env.KB_RATE_LIMIT, 1200)
+    rateLimit: options.rateLimit ?? count('KB_RATE_LIMIT', env.KB_RATE_LIMIT, 1200),
+    corsOrigins: options.corsOrigins ?? origins(env.KB_CORS_ORIGINS),
+    maxEventLoopDelay: options.maxEventLoopDelay ?? count('KB_MAX_EVENT_LOOP_DELAY', env.KB_MAX_EVENT_LOOP_DELAY, 1000)
   }
 }

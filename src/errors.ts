@@ -17,7 +17,8 @@ export const Errors = {
   IdMismatch: createError('KB_ID_MISMATCH', '%s', 400),
   IdempotencyConflict: createError('KB_IDEMPOTENCY_CONFLICT', 'Idempotency-Key "%s" was used before with a different request', 422),
   UnknownStep: createError('KB_UNKNOWN_STEP', 'Article "%s" has no step "%s"', 422),
-  RateLimited: createError('KB_RATE_LIMITED', 'Too many requests: %s', 429)
+  RateLimited: createError('KB_RATE_LIMITED', 'Too many requests: %s', 429),
+  Overloaded: createError('KB_OVERLOADED', 'The server is overloaded (%s); retry later', 503)
 } as const
 
 /** Codes for errors that fastify itself raises, so clients see one vocabulary. */

@@ -60,7 +60,9 @@ function prepareStatements (db: Database) {
     sameFile: db.prepare('SELECT 1 FROM source_files WHERE path = ? AND content_hash = ? LIMIT 1'),
     article: db.prepare('SELECT slug, audience, service, topic, collection, priority, author, manager, ms_date, revision FROM articles WHERE id = ?'),
     insertArticle: db.prepare(`INSERT INTO articles (id, slug, audience, service, topic, collection, priority, author, manager, ms_date, revision, created_at, updated_at)
-      VALUES (@id, @slug, @audience, @service, @topic, @collection, @priority, @author, @manager, @date, 1, @now, @now)`),
+      VALUES (@id, @slug, @audience, @service, @topic, @collection, @priority, @author, @manager, @date,
+        -- A re-created article continues the revisions of the one deleted before, so the feed never goes back.
+        (SELECT coalesce(max(revision), 0) + 1 FROM changes WHERE article_id = @id), @now, @now) RETURNING revision`),
     updateArticle: db.prepare(`UPDATE articles SET slug = @slug, audience = @audience, service = @service, topic = @topic, collection = @collection,
       priority = @priority, author = @author, manager = @manager, ms_date = @date WHERE id = @id`),
     bumpArticle: db.prepare('UPDATE articles SET revision = revision + 1, updated_at = ? WHERE id = ? RETURNING revision'),
@@ -119,8 +121,9 @@ export class ArticleStore {
       const params = { id: article.id, slug: article.slug, ...article.meta, now }
       const before = this.s.article.get(article.id) as Record<string, unknown> | undefined
       let changed = false
+      let created = 1
       if (!before) {
-        this.s.insertArticle.run(params)
+        created = (this.s.insertArticle.get(params) as { revision: number }).revision
         changed = true
       } else {
         const same = before.slug === article.slug && (['audience', 'service', 'topic', 'collection', 'priority', 'author', 'manager'] as const)
@@ -156,7 +159,7 @@ export class ArticleStore {
         if (events.length === 0) for (const { locale } of this.s.locales.all(article.id) as Array<{ locale: string }>) events.push({ locale, kind: 'updated' })
         for (const e of events) this.s.insertChange.run(article.id, e.locale, e.kind, revision, now)
       } else if (changed) {
-        for (const e of events) this.s.insertChange.run(article.id, e.locale, e.kind, 1, now)
+        for (const e of events) this.s.insertChange.run(article.id, e.locale, e.kind, created, now)
       }
       this.s.upsertSource.run(key, article.id, file.path, file.contentHash, now)
       if (!changed) result.status = 'unchanged'

@@ -32,7 +32,13 @@ async function auth (app: FastifyInstance, options: AuthOptions): Promise<void> 
   app.decorateRequest('apiKey', null)
 
   app.addHook('onRequest', async (request, reply) => {
-    const token = bearer(request)
+    let token: string | null
+    try {
+      token = bearer(request)
+    } catch (err) {
+      reply.header('WWW-Authenticate', 'Bearer error="invalid_request"')
+      throw err
+    }
     if (token !== null) {
       const key = keys.verify(token)
       if (!key) {

@@ -1,15 +1,39 @@
 // HTTP caching for content GETs: a strong ETag from the bytes sent (prefixed with the article's
-// revision where there is one, for If-Match on writes), If-None-Match → 304, Last-Modified
-// and a configurable Cache-Control.
+// revision where there is one, for If-Match on writes), If-None-Match → 304, Last-Modified,
+// a configurable Cache-Control, and an in-process cache of serialized responses for routes
+// with `config.cache`, keyed by the request and valid while the content revision holds.
 import fp from 'fastify-plugin'
 import { createHash } from 'node:crypto'
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Lru } from '../http/lru.ts'
 
 declare module 'fastify' {
   interface FastifyReply {
     /** Set by article routes: the revision the response shows, and when it last changed. */
     contentVersion: { revision: number, updatedAt: string } | null
   }
+  interface FastifyRequest {
+    /** The content revision read before the handler ran: what a cached copy is valid for. */
+    cacheRevision: number | null
+  }
+  interface FastifyContextConfig {
+    /** Serve repeated requests from the response cache (GET routes whose body depends only on URL, Accept-Language and content). */
+    cache?: boolean
+  }
+}
+
+interface CachedResponse {
+  bytes: number
+  revision: number
+  payload: string
+  headers: Record<string, string>
+}
+
+export interface CachingOptions {
+  cacheControl: string
+  /** Returns a number that changes whenever any content changes (the change feed's last seq). */
+  contentRevision: () => number
+  maxBytes?: number
 }
 
 /** `"r3-<hash>"`: the revision part lets a writer check If-Match against the article itself. */
@@ -28,19 +52,65 @@ export function setVersion (reply: FastifyReply, revision: number, updatedAt: st
   reply.contentVersion = { revision, updatedAt }
 }
 
-async function caching (app: FastifyInstance, options: { cacheControl: string }): Promise<void> {
+const CACHED_HEADERS = ['content-type', 'content-language', 'vary', 'etag', 'last-modified', 'cache-control', 'link']
+
+/** Only ordinary requests are cached: a huge or odd Accept-Language is served, just not kept. */
+function cacheKey (request: FastifyRequest): string | null {
+  const lang = request.headers['accept-language'] ?? ''
+  if (lang.length > 200 || request.url.length > 500) return null
+  return `${request.url}\n${lang}`
+}
+
+function notModified (request: FastifyRequest, etag: string): boolean {
+  const inm = request.headers['if-none-match']
+  return typeof inm === 'string' && matches(inm, etag)
+}
+
+async function caching (app: FastifyInstance, options: CachingOptions): Promise<void> {
+  const cache = new Lru<CachedResponse>(20_000, options.maxBytes ?? 32 * 1024 * 1024)
   app.decorateReply('contentVersion', null)
+  app.decorateRequest('cacheRevision', null)
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method !== 'GET' || !request.routeOptions.config.cache) return
+    const key = cacheKey(request)
+    if (key === null) return
+    const revision = options.contentRevision()
+    const hit = cache.get(key)
+    if (!hit || hit.revision !== revision) {
+      request.cacheRevision = revision
+      return
+    }
+    reply.headers(hit.headers)
+    if (notModified(request, hit.headers.etag!)) {
+      reply.removeHeader('content-type')
+      return reply.code(304).send()
+    }
+    return reply.send(hit.payload)
+  })
+
   app.addHook('onSend', async (request, reply, payload) => {
     if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200 || typeof payload !== 'string') return payload
-    if (!request.url.startsWith('/v1/')) return payload
+    if (!request.url.startsWith('/v1/') || reply.hasHeader('etag')) return payload
     const digest = createHash('sha256').update(payload).digest('base64url').slice(0, 22)
     const version = reply.contentVersion
     const etag = version ? `"r${version.revision}-${digest}"` : `"${digest}"`
     reply.header('ETag', etag)
     if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', options.cacheControl)
     if (version) reply.header('Last-Modified', new Date(version.updatedAt).toUTCString())
-    const inm = request.headers['if-none-match']
-    if (typeof inm === 'string' && matches(inm, etag)) {
+    const revision = request.cacheRevision
+    if (request.method === 'GET' && revision !== null) {
+      const key = cacheKey(request)
+      if (key !== null) {
+        const headers: Record<string, string> = {}
+        for (const name of CACHED_HEADERS) {
+          const value = reply.getHeader(name)
+          if (value !== undefined) headers[name] = String(value)
+        }
+        cache.set(key, { bytes: payload.length * 2 + 512, revision, payload, headers })
+      }
+    }
+    if (notModified(request, etag)) {
       reply.code(304)
       reply.removeHeader('Content-Type')
       reply.removeHeader('Content-Length')

@@ -28,6 +28,7 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
   }
 
   app.get('/articles', {
+    config: { cache: true },
     schema: {
       tags: ['articles'],
       summary: 'List articles',
@@ -61,6 +62,7 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
   })
 
   app.get('/articles/:id', {
+    config: { cache: true },
     schema: {
       tags: ['articles'],
       summary: 'Get an article',
@@ -83,6 +85,7 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
   })
 
   app.get('/articles/:id/steps', {
+    config: { cache: true },
     schema: {
       tags: ['articles'],
       summary: 'Get the steps of an article',
@@ -111,6 +114,7 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
   })
 
   app.get('/articles/:id/links', {
+    config: { cache: true },
     schema: {
       tags: ['articles'],
       summary: 'Get the links of an article',
@@ -130,6 +134,7 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
   })
 
   app.get('/articles/:id/translations', {
+    config: { cache: true },
     schema: {
       tags: ['articles'],
       summary: 'List the translations of an article',

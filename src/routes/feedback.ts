@@ -83,7 +83,8 @@ export default async function feedbackRoutes (fastify: FastifyInstance): Promise
           total: Type.Integer(),
           outcomes: Counts,
           steps: Type.Array(Type.Object({ stepId: Type.String(), total: Type.Integer(), outcomes: Counts }))
-        }, { description: 'Feedback counts' })
+        }, { description: 'Feedback counts' }),
+        ...problemResponses
       }
     }
   }, async (request, reply) => {

@@ -43,6 +43,7 @@ export default async function scenarioRoutes (fastify: FastifyInstance): Promise
   })
 
   app.get('/scenarios/:scenarioId', {
+    config: { cache: true },
     schema: {
       tags: ['scenarios'],
       summary: 'Get the articles of a scenario',

@@ -247,7 +247,8 @@ export function isStopword (word: string): boolean {
   return STOPWORDS.has(foldWord(word))
 }
 
-function tokensOf (text: string): string[] {
+/** The words FTS5 will see in a text. */
+export function wordsOf (text: string): string[] {
   return normalizeText(text).text.match(TOKEN) ?? []
 }
 
@@ -311,7 +312,7 @@ export function analyzeQuery (input: string): AnalyzedQuery {
       break
     }
     addPlain(text.slice(at, open))
-    const tokens = tokensOf(text.slice(open + 1, close))
+    const tokens = wordsOf(text.slice(open + 1, close))
     if (tokens.length > MAX_PHRASE_TOKENS) truncated = true
     const phrase = tokens.slice(0, MAX_PHRASE_TOKENS)
     addBoth({ kind: phrase.length === 1 ? 'word' : 'phrase', tokens: phrase, alternatives: [] })
@@ -343,7 +344,8 @@ function findQuote (text: string, from: number): number | null {
   return null
 }
 
-function quoted (tokens: string[]): string {
+/** Words as one FTS5 string: a phrase, whatever they hold. */
+export function quoted (tokens: string[]): string {
   return `"${tokens.join(' ').replace(/"/g, '""')}"`
 }
 

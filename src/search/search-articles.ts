@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto'
 import type { Database, Statement } from 'better-sqlite3'
 import { negotiateLocale } from '../locale/negotiate.ts'
-import { analyzeQuery, buildMatchQuery, foldWord, isStopword, type AnalyzedQuery, type QueryTerm } from './analyze.ts'
+import { SOURCE_LOCALE } from '../ingest/parse-article.ts'
+import { analyzeQuery, buildMatchQuery, extractQuotedMessages, foldWord, isStopword, quoted, wordsOf, type AnalyzedQuery, type QueryTerm } from './analyze.ts'
 import { boundedDistance } from './edit-distance.ts'
 import { buildSnippet, MARK_CLOSE, MARK_OPEN, markedLines, type Snippet, type SnippetSource } from './snippet.ts'
 
@@ -24,6 +25,9 @@ export const FUZZY_BELOW = 3
 const RARE_WORD_DOCS = 2
 /** Documents of one article tried for a snippet with marks. */
 const SNIPPET_TRIES = 3
+/** Localized titles looked at to translate a quoted message, and translations kept. */
+const MESSAGE_SOURCES = 20
+const MAX_TRANSLATIONS = 3
 /** Corrections tried per word. */
 const MAX_CORRECTIONS = 3
 
@@ -118,6 +122,7 @@ export class ArticleSearch {
   private readonly highlight: Statement
   private readonly wordDocs: Statement
   private readonly wordsFrom: Statement
+  private readonly quotedTitles: Statement
 
   constructor (db: Database) {
     // min(bm25) per article: an article ranks by its best document in any locale. MATERIALIZED
@@ -145,6 +150,10 @@ export class ArticleSearch {
       FROM search_docs WHERE search_docs MATCH ? AND rowid = CAST(? AS INTEGER)`)
     this.wordDocs = db.prepare('SELECT doc FROM search_words_vocab WHERE term = ?').pluck()
     this.wordsFrom = db.prepare('SELECT term, doc FROM search_words_vocab WHERE term >= ? AND term < ?')
+    this.quotedTitles = db.prepare(`SELECT t.title, s.title AS source
+      FROM search_docs JOIN translations t ON t.id = search_docs.rowid
+      JOIN translations s ON s.article_id = t.article_id AND s.locale = '${SOURCE_LOCALE}'
+      WHERE search_docs MATCH ? AND t.locale <> '${SOURCE_LOCALE}' LIMIT ${MESSAGE_SOURCES}`)
     if (MARK_OPEN !== '\u0002' || MARK_CLOSE !== '\u0003') throw new Error('highlight marks out of step with snippet.ts')
   }
 
@@ -173,10 +182,11 @@ export class ArticleSearch {
       return rows.length
     }
 
-    const phrased = query.asTyped === null ? 0 : collect(query.asTyped, 'all', 'phrase')
-    const exact = phrased + collect(query.terms, 'all', 'all')
-    const corrections = exact < FUZZY_BELOW ? this.correct(query) : []
-    const terms = corrections.length > 0 ? withCorrections(query, corrections) : query.terms
+    const translated = this.translatedMessages(query)
+    if (translated.asTyped !== null) collect(translated.asTyped, 'all', 'phrase')
+    collect(translated.terms, 'all', 'all')
+    const corrections = found.length < FUZZY_BELOW ? this.correct(translated) : []
+    const terms = corrections.length > 0 ? withCorrections(translated, corrections) : translated.terms
     if (corrections.length > 0) collect(terms, 'all', 'corrected')
     if (terms.length > 1) collect(terms, 'any', 'any')
 
@@ -238,6 +248,34 @@ export class ArticleSearch {
     // The steps column holds one step per line
     const stepIds = markedLines(marked?.steps).map((line) => steps[line]?.[0]).filter((id) => id !== undefined)
     return { snippet: buildSnippet(doc.locale, sources), stepIds }
+  }
+
+  /**
+   * Quoted phrases also searched as the messages they translate. Titles are translated sentence
+   * for sentence, so the message a localized title quotes is the translation of the one quoted
+   * at the same place in the en-US title ("ライセンスのない製品" ↔ "Unlicensed Product"): a pasted
+   * message then also finds the articles that give it in English only.
+   */
+  private translatedMessages (query: AnalyzedQuery): AnalyzedQuery {
+    const known = new Map<string, string[][]>()
+    const translate = (term: QueryTerm): QueryTerm => {
+      if (term.kind !== 'phrase') return term
+      const key = term.tokens.map(foldWord).join(' ')
+      let sources = known.get(key)
+      if (sources === undefined) {
+        const found = new Set<string>()
+        for (const row of this.quotedTitles.all(`messages : ${quoted(term.tokens)}`) as Array<{ title: string, source: string }>) {
+          const here = extractQuotedMessages(row.title)
+          const there = extractQuotedMessages(row.source)
+          if (here.length !== there.length) continue
+          here.forEach((message, i) => { if (wordsOf(message).map(foldWord).join(' ') === key) found.add(there[i]!) })
+        }
+        sources = [...found].slice(0, MAX_TRANSLATIONS).map(wordsOf).filter((words) => words.length > 0)
+        known.set(key, sources)
+      }
+      return sources.length > 0 ? { ...term, alternatives: [...term.alternatives, ...sources] } : term
+    }
+    return { ...query, terms: query.terms.map(translate), asTyped: query.asTyped?.map(translate) ?? null }
   }
 
   /**

@@ -2,12 +2,15 @@
 // steps, callouts, body, error codes, quoted messages) and writes it to the FTS5 tables of
 // migrations/002-search.sql. Called by the article store inside the article's transaction.
 import type { Database, Statement } from 'better-sqlite3'
-import type { Block, Step, Translation } from '../ingest/model.ts'
+import type { Block, Link, Step, Translation } from '../ingest/model.ts'
 import { extractSteps } from '../ingest/steps.ts'
 import { extractErrorCodes, extractQuotedMessages, normalizeText } from './analyze.ts'
 
 /** What the index needs of a translation. */
-export type IndexableTranslation = Pick<Translation, 'title' | 'blocks'> & { steps: Array<Pick<Step, 'id' | 'blocks'>> }
+export type IndexableTranslation = Pick<Translation, 'title' | 'blocks'> & {
+  steps: Array<Pick<Step, 'id' | 'blocks'>>
+  links: Array<Pick<Link, 'text'>>
+}
 
 /** A translation's searchable text by column, as written (one entry per line, no line breaks). */
 export interface SearchDocument {
@@ -16,6 +19,8 @@ export interface SearchDocument {
   steps: Array<[stepId: string, text: string]>
   callouts: string[]
   body: string[]
+  /** Texts of the links: a quoted link text names another page, it is no error message. */
+  linkTexts: string[]
 }
 
 const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim()
@@ -43,7 +48,7 @@ function leafText (block: Block): string {
  * callouts or body by what it is.
  */
 export function searchDocumentOf (t: IndexableTranslation): SearchDocument {
-  const doc: SearchDocument = { title: oneLine(t.title), headings: [], steps: [], callouts: [], body: [] }
+  const doc: SearchDocument = { title: oneLine(t.title), headings: [], steps: [], callouts: [], body: [], linkTexts: t.links.map((l) => oneLine(l.text)) }
   const push = (list: string[], text: string): void => {
     const line = oneLine(text)
     if (line !== '') list.push(line)
@@ -91,9 +96,11 @@ export function indexColumnsOf (doc: SearchDocument, articleId: string): string[
   const lines = linesOf(doc)
   const codes = new Set<string>()
   const messages = new Set<string>()
+  // 「[Title](url)」 and "[Title](url)" cite a page (mostly in Japanese): not what a user sees
+  const cited = new Set(doc.linkTexts.filter(Boolean))
   for (const line of lines) {
     for (const code of extractErrorCodes(line)) codes.add(code)
-    for (const message of extractQuotedMessages(line)) messages.add(message)
+    for (const message of extractQuotedMessages(line)) if (!cited.has(oneLine(message))) messages.add(message)
   }
   const column = (texts: Iterable<string>): string => normalizeText([...texts].join('\n')).text
   return [
@@ -122,6 +129,7 @@ export class SearchIndexWriter {
   private readonly translationIds: Statement
   private readonly missing: Statement
   private readonly blocksOf: Statement
+  private readonly linksOf: Statement
 
   constructor (db: Database) {
     this.db = db
@@ -136,6 +144,7 @@ export class SearchIndexWriter {
     this.missing = db.prepare(`SELECT t.id, t.article_id, t.title FROM translations t
       WHERE NOT EXISTS (SELECT 1 FROM search_sources s WHERE s.translation_id = t.id) ORDER BY t.id`)
     this.blocksOf = db.prepare('SELECT block_id, parent_id, type, data FROM blocks WHERE translation_id = ? ORDER BY position')
+    this.linksOf = db.prepare('SELECT text FROM links WHERE translation_id = ? ORDER BY position')
   }
 
   /** Indexes one translation of an article under its translations.id (replacing what was there). */
@@ -168,7 +177,8 @@ export class SearchIndexWriter {
       const rows = this.missing.all() as MissingRow[]
       for (const row of rows) {
         const blocks = blockTree(this.blocksOf.all(row.id) as BlockRow[])
-        this.index(row.id, row.article_id, { title: row.title, blocks, steps: extractSteps(blocks) })
+        const links = this.linksOf.all(row.id) as Array<{ text: string }>
+        this.index(row.id, row.article_id, { title: row.title, blocks, steps: extractSteps(blocks), links })
       }
       return rows.length
     }).immediate()
