@@ -3,7 +3,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Database } from 'better-sqlite3'
 import type { Config } from './config.ts'
-import problems from './plugins/problems.ts'
+import problems, { sendProblem } from './plugins/problems.ts'
 import database from './plugins/database.ts'
 import openapi from './plugins/openapi.ts'
 import auth from './plugins/auth.ts'
@@ -15,7 +15,7 @@ import underPressure from '@fastify/under-pressure'
 import { sharedSchemas } from './schemas/common.ts'
 import { articleSchemas } from './schemas/article.ts'
 import { acceptsJson } from './http/accept.ts'
-import { Errors } from './errors.ts'
+import { Errors, FRAMEWORK_CODES } from './errors.ts'
 import articleRoutes from './routes/articles.ts'
 import scenarioRoutes from './routes/scenarios.ts'
 import localeRoutes from './routes/locales.ts'
@@ -40,7 +40,12 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
-    return503OnClosing: true
+    return503OnClosing: true,
+    // Errors fastify raises before routing (a bad percent-encoding, an over-long path) get the problem shape too.
+    frameworkErrors: (error, request, reply) => {
+      const status = typeof error.statusCode === 'number' ? error.statusCode : 400
+      sendProblem(reply, request, status, FRAMEWORK_CODES[error.code] ?? 'KB_BAD_REQUEST', error.message)
+    }
   })
 
   await app.register(problems)

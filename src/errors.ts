@@ -30,6 +30,7 @@ export const FRAMEWORK_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'KB_INVALID_BODY',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'KB_INVALID_BODY',
   FST_ERR_BAD_URL: 'KB_BAD_URL',
+  FST_ERR_MAX_PARAM_LENGTH: 'KB_URI_TOO_LONG',
   FST_ERR_ASYNC_CONSTRAINT: 'KB_BAD_REQUEST'
 }
 
@@ -43,6 +44,7 @@ export const STATUS_TITLES: Record<number, string> = {
   409: 'Conflict',
   412: 'Precondition Failed',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   428: 'Precondition Required',

@@ -12,7 +12,8 @@ export interface SourceFile {
 }
 
 export interface StoreResult {
-  status: 'created' | 'updated' | 'unchanged'
+  /** 'superseded': the file is new, but a better source already gives every translation it has. */
+  status: 'created' | 'updated' | 'unchanged' | 'superseded'
   translations: number
   steps: number
   links: number
@@ -25,6 +26,8 @@ interface ExistingTranslation {
   derived: number
   translation_type: string
   handoff_date: string | null
+  source_hash: string | null
+  blocks_hash: string | null
 }
 
 export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex')
@@ -69,10 +72,10 @@ function prepareStatements (db: Database) {
     deleteScenarios: db.prepare('DELETE FROM article_scenarios WHERE article_id = ?'),
     insertScenario: db.prepare('INSERT OR IGNORE INTO article_scenarios (scenario_id, article_id, position) VALUES (?, ?, ?)'),
     scenarios: db.prepare('SELECT scenario_id FROM article_scenarios WHERE article_id = ? ORDER BY position'),
-    translation: db.prepare('SELECT id, source_key, content_hash, derived, translation_type, handoff_date FROM translations WHERE article_id = ? AND locale = ?'),
+    translation: db.prepare('SELECT id, source_key, content_hash, derived, translation_type, handoff_date, source_hash, blocks_hash FROM translations WHERE article_id = ? AND locale = ?'),
     deleteTranslation: db.prepare('DELETE FROM translations WHERE id = ?'),
-    insertTranslation: db.prepare(`INSERT INTO translations (article_id, locale, title, translation_type, handoff_date, source_hash, derived, source_key, content_hash, updated_at)
-      VALUES (@articleId, @locale, @title, @translationType, @handoffDate, @sourceHash, @derived, @sourceKey, @contentHash, @now)`),
+    insertTranslation: db.prepare(`INSERT INTO translations (article_id, locale, title, translation_type, handoff_date, source_hash, derived, source_key, content_hash, blocks_hash, updated_at)
+      VALUES (@articleId, @locale, @title, @translationType, @handoffDate, @sourceHash, @derived, @sourceKey, @contentHash, @blocksHash, @now)`),
     insertBlock: db.prepare('INSERT INTO blocks (translation_id, block_id, parent_id, position, type, data) VALUES (?, ?, ?, ?, ?, ?)'),
     insertStep: db.prepare(`INSERT INTO steps (translation_id, step_id, position, depth, parent_id, group_id, intro_markdown, intro_text, markdown, text)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -122,6 +125,7 @@ export class ArticleStore {
       const before = this.s.article.get(article.id) as Record<string, unknown> | undefined
       let changed = false
       let created = 1
+      let superseded = 0
       if (!before) {
         created = (this.s.insertArticle.get(params) as { revision: number }).revision
         changed = true
@@ -139,15 +143,22 @@ export class ArticleStore {
 
       const result: StoreResult = { status: before ? 'updated' : 'created', translations: 0, steps: 0, links: 0 }
       const events: Array<{ locale: string, kind: 'created' | 'updated' }> = []
-      for (const t of article.translations) {
+      for (const parsed of article.translations) {
+        const blocksHash = sha256(JSON.stringify(parsed.blocks))
+        const existing = this.s.translation.get(article.id, parsed.locale) as ExistingTranslation | undefined
+        // A source file without ms.openlocfilehash that says exactly what the stored English side
+        // says is that same revision: it keeps the hash, so staleness stays known.
+        const t = parsed.sourceHash === null && existing?.source_hash && existing.blocks_hash === blocksHash
+          ? { ...parsed, sourceHash: existing.source_hash }
+          : parsed
         const contentHash = sha256(JSON.stringify(t))
-        const existing = this.s.translation.get(article.id, t.locale) as ExistingTranslation | undefined
-        if (existing && (existing.content_hash === contentHash || !this.replaces(existing, t, key))) continue
+        if (existing && existing.content_hash === contentHash) continue
+        if (existing && !this.replaces(existing, t, key)) { superseded++; continue }
         if (existing) {
           this.search.remove(existing.id) // search
           this.s.deleteTranslation.run(existing.id)
         }
-        this.insertTranslation(article.id, t, key, contentHash, now)
+        this.insertTranslation(article.id, t, key, contentHash, blocksHash, now)
         events.push({ locale: t.locale, kind: existing ? 'updated' : 'created' })
         result.translations++
         result.steps += t.steps.length
@@ -162,7 +173,7 @@ export class ArticleStore {
         for (const e of events) this.s.insertChange.run(article.id, e.locale, e.kind, created, now)
       }
       this.s.upsertSource.run(key, article.id, file.path, file.contentHash, now)
-      if (!changed) result.status = 'unchanged'
+      if (!changed) result.status = superseded === article.translations.length ? 'superseded' : 'unchanged'
       return result
     }).immediate()
   }
@@ -174,6 +185,9 @@ export class ArticleStore {
    */
   private replaces (existing: ExistingTranslation, incoming: Translation, key: string): boolean {
     if (existing.source_key === key) return true
+    // The side-by-side text of a locale carries its segments and the English structure; a plain
+    // file of the same source revision says nothing more, so it does not replace it.
+    if (!incoming.derived && existing.derived === 1 && existing.translation_type !== 'source' && incoming.sourceHash !== null && incoming.sourceHash === existing.source_hash) return false
     if (incoming.derived && incoming.translationType === 'source') {
       if (!existing.derived) return false
       if (existing.translation_type === 'source' && (incoming.handoffDate ?? '') < (existing.handoff_date ?? '')) return false
@@ -181,7 +195,7 @@ export class ArticleStore {
     return true
   }
 
-  private insertTranslation (articleId: string, t: Translation, sourceKey: string, contentHash: string, now: string): void {
+  private insertTranslation (articleId: string, t: Translation, sourceKey: string, contentHash: string, blocksHash: string, now: string): void {
     const { lastInsertRowid } = this.s.insertTranslation.run({
       articleId,
       locale: t.locale,
@@ -192,6 +206,7 @@ export class ArticleStore {
       derived: t.derived ? 1 : 0,
       sourceKey,
       contentHash,
+      blocksHash,
       now
     })
     const tid = Number(lastInsertRowid)

@@ -26,6 +26,8 @@ export interface ImportSummary {
   steps: number
   links: number
   unchanged: number
+  /** New files whose every translation a better source already gives (a plain copy of a side-by-side file). */
+  superseded: number
   skipped: number
   failed: number
   failures: ImportFailure[]
@@ -80,7 +82,7 @@ export function importPaths (db: Database, paths: string[], options: ImportOptio
   const started = performance.now()
   const store = new ArticleStore(db)
   const { candidates, missing } = collectFiles(paths)
-  const summary: ImportSummary = { files: candidates.length, articles: 0, translations: 0, steps: 0, links: 0, unchanged: 0, skipped: 0, failed: 0, failures: [...missing], seconds: 0 }
+  const summary: ImportSummary = { files: candidates.length, articles: 0, translations: 0, steps: 0, links: 0, unchanged: 0, superseded: 0, skipped: 0, failed: 0, failures: [...missing], seconds: 0 }
   const articles = new Set<string>()
   candidates.forEach((c, i) => {
     try {
@@ -106,6 +108,10 @@ export function importPaths (db: Database, paths: string[], options: ImportOptio
         return
       }
       const result = store.store(parsed.article, source)
+      if (result.status === 'superseded') {
+        summary.superseded++
+        return
+      }
       if (result.status === 'unchanged') {
         summary.unchanged++
         return

@@ -31,7 +31,8 @@ async function problems (app: FastifyInstance): Promise<void> {
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed')
       const code = error.code?.startsWith('KB_') ? error.code : 'KB_INTERNAL'
-      const detail = status === 500 ? 'An internal error occurred; it has been logged.' : error.message
+      // Only errors this API declares may say what happened; anything else stays in the log.
+      const detail = status === 500 || !error.code?.startsWith('KB_') ? 'An internal error occurred; it has been logged.' : error.message
       if (error.headers) reply.headers(error.headers)
       return sendProblem(reply, request, status, code, detail)
     }

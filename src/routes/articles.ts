@@ -140,6 +140,7 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
       summary: 'List the translations of an article',
       description: 'The locales the article exists in, with translation type, handoff date, source hash, whether derived from a side-by-side file and whether stale.',
       params: ArticleIdParam,
+      querystring: Type.Object({}, { additionalProperties: false }),
       response: { 200: TranslationsResponseSchema, ...problemResponses }
     }
   }, async (request, reply) => {

@@ -13,6 +13,7 @@ export default async function localeRoutes (fastify: FastifyInstance): Promise<v
       tags: ['locales'],
       summary: 'List locales',
       description: 'Every locale with at least one article, and how many articles it has. en-US is the source locale.',
+      querystring: Type.Object({}, { additionalProperties: false }),
       response: {
         200: Type.Object({
           sourceLocale: Type.String(),

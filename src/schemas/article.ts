@@ -160,7 +160,7 @@ export const ArticleListSchema = Type.Object({
 
 export const WriteResultSchema = Type.Object({
   id: Type.String(),
-  status: Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('unchanged')]),
+  status: Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('unchanged'), Type.Literal('superseded')], { description: 'superseded: a side-by-side text of the same source revision already gives this locale' }),
   revision: Type.Integer({ description: 'The article revision after the write; If-Match accepts "r<revision>"' }),
   locales: Type.Array(Type.String())
 }, { $id: 'WriteResult', title: 'WriteResult', description: 'What the write did' })

@@ -21,11 +21,13 @@ export interface NormalizedText {
 
 // One NFKC unit: an ASCII run (NFKC leaves it alone), or one code point with the marks that
 // follow it, so half-width `ｶﾞ` composes to `ガ` and `e` + U+0301 to `é`.
+/* eslint-disable no-control-regex -- these patterns are about ASCII and control characters */
 const CHUNK = /(?:[\x00-\x7f](?![\p{M}\uff9e\uff9f]))+|[\s\S][\p{M}\uff9e\uff9f]*/gu
 const ASCII_ONLY = /^[\x00-\x7f]*$/
 // Line breaks stay: a column's lines are its passages, and line i of the normalized text is
 // the normalized line i, so a snippet needs to normalize only the lines that matched
 const CONTROL_ASCII = /[\x00-\x09\x0b-\x1f\x7f]/g
+/* eslint-enable no-control-regex */
 // Invisible format characters (zero-width space, soft hyphen) vanish; other control, private-use
 // and lone-surrogate units become spaces, so the highlight markers can never occur in the text.
 const FORMAT = /\p{Cf}/gu
@@ -170,7 +172,7 @@ export function extractErrorCodes (text: string): string[] {
 }
 
 function canonicalCode (code: string): string {
-  return code.toLowerCase().split(/[\s.\-]+/).filter(Boolean).join(' ')
+  return code.toLowerCase().split(/[\s.-]+/).filter(Boolean).join(' ')
 }
 
 // ---------------------------------------------------------------------------------------------

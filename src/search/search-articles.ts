@@ -23,6 +23,8 @@ export const MAX_OFFSET = 1000
 export const FUZZY_BELOW = 3
 /** A word in fewer documents than this may be a typo. */
 const RARE_WORD_DOCS = 2
+/** Documents ranked per article wanted, in the first round: about the locales of one article. */
+const DOCS_PER_ARTICLE = 8
 /** Documents of one article tried for a snippet with marks. */
 const SNIPPET_TRIES = 3
 /** Localized titles looked at to translate a quoted message, and translations kept. */
@@ -106,6 +108,7 @@ export class SearchCursorError extends Error {
 }
 
 interface DocMatch { tid: number, locale: string, rank: number }
+interface Scope { scenario: string | null, audience: string | null }
 interface ArticleRow { articleId: string, rank: number, docs: string }
 interface RankedArticle { articleId: string, rank: number, docs: DocMatch[], match: MatchKind, expression: string }
 interface SourceRow { title: string, headings: string, steps: string, callouts: string, body: string }
@@ -116,7 +119,9 @@ const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u
 
 /** Holds the prepared statements of one database. */
 export class ArticleSearch {
-  private readonly ranked: Statement
+  private readonly db: Database
+  /** Ranking statements by filter: prepared on first use. */
+  private readonly rankedBy = new Map<string, Statement>()
   private readonly translations: Statement
   private readonly source: Statement
   private readonly highlight: Statement
@@ -125,23 +130,7 @@ export class ArticleSearch {
   private readonly quotedTitles: Statement
 
   constructor (db: Database) {
-    // min(bm25) per article: an article ranks by its best document in any locale. MATERIALIZED
-    // keeps SQLite from flattening the CTE into the join, where bm25() cannot run
-    this.ranked = db.prepare(`
-      WITH hits AS MATERIALIZED (
-        SELECT rowid AS tid, bm25(search_docs, ${WEIGHTS}) AS rank FROM search_docs WHERE search_docs MATCH @match
-      )
-      SELECT t.article_id AS articleId, min(h.rank) AS rank,
-        json_group_array(json_array(h.tid, t.locale, h.rank)) AS docs
-      FROM hits h
-      JOIN translations t ON t.id = h.tid
-      JOIN articles a ON a.id = t.article_id
-      WHERE (@audience IS NULL OR a.audience = @audience COLLATE NOCASE)
-        AND (@scenario IS NULL OR EXISTS (
-          SELECT 1 FROM article_scenarios s WHERE s.scenario_id = @scenario AND s.article_id = t.article_id))
-      GROUP BY t.article_id
-      ORDER BY rank, t.article_id
-      LIMIT @limit`)
+    this.db = db
     this.translations = db.prepare('SELECT locale, title FROM translations WHERE article_id = ? ORDER BY locale')
     this.source = db.prepare('SELECT title, headings, steps, callouts, body FROM search_sources WHERE translation_id = ?')
     const mark = (column: number): string => `highlight(search_docs, ${column}, char(2), char(3))`
@@ -159,7 +148,7 @@ export class ArticleSearch {
 
   search (options: SearchOptions): SearchPage {
     const limit = clampLimit(options.limit)
-    const scope = { scenario: options.scenario ?? null, audience: options.audience ?? null }
+    const scope: Scope = { scenario: options.scenario ?? null, audience: options.audience ?? null }
     const fingerprint = fingerprintOf(options.q, scope.scenario, scope.audience)
     const offset = options.cursor ? decodeCursor(options.cursor, fingerprint) : 0
     const query = analyzeQuery(options.q)
@@ -173,7 +162,7 @@ export class ArticleSearch {
     const collect = (terms: QueryTerm[], mode: 'all' | 'any', match: MatchKind): number => {
       const expression = buildMatchQuery({ terms, asTyped: null, truncated: false }, mode)
       if (found.length >= wanted || expression === '') return 0
-      const rows = this.ranked.all({ match: expression, ...scope, limit: wanted + seen.size }) as ArticleRow[]
+      const rows = this.rankArticles(expression, scope, wanted - found.length + seen.size)
       for (const row of rows) {
         if (seen.has(row.articleId)) continue
         seen.add(row.articleId)
@@ -199,6 +188,51 @@ export class ArticleSearch {
       corrections: corrections.map(({ term, suggestions }) => ({ term, suggestions })),
       truncated: query.truncated
     }
+  }
+
+  /**
+   * The best `articles` articles for a MATCH expression, each ranked by its best document in
+   * any locale. bm25 runs on every matching document (FTS5 cannot stop early), but only the
+   * best documents are grouped, in rounds, until enough articles are found: grouping all of
+   * them was most of the cost of a common word at 100k documents.
+   */
+  private rankArticles (match: string, scope: Scope, articles: number): ArticleRow[] {
+    const statement = this.rankedStatement(scope)
+    for (let docs = articles * DOCS_PER_ARTICLE; ; docs *= 8) {
+      const rows = statement.all({ match, ...scope, docs }) as Array<ArticleRow & { hits: number }>
+      const hits = rows.reduce((sum, row) => sum + row.hits, 0)
+      // Fewer documents than asked for: that was all of them
+      if (rows.length >= articles || hits < docs) return rows.slice(0, articles)
+    }
+  }
+
+  private rankedStatement (scope: Scope): Statement {
+    const key = `${scope.audience !== null}${scope.scenario !== null}`
+    let statement = this.rankedBy.get(key)
+    if (statement === undefined) {
+      // Filters go inside, so the best documents are among the articles asked for
+      let filters = ''
+      if (scope.audience !== null) {
+        filters += ' AND rowid IN (SELECT t.id FROM translations t JOIN articles a ON a.id = t.article_id WHERE a.audience = @audience COLLATE NOCASE)'
+      }
+      if (scope.scenario !== null) {
+        filters += ' AND rowid IN (SELECT t.id FROM translations t JOIN article_scenarios s ON s.article_id = t.article_id WHERE s.scenario_id = @scenario)'
+      }
+      // MATERIALIZED keeps SQLite from flattening the CTE into the join, where bm25() cannot run
+      statement = this.db.prepare(`
+        WITH hits AS MATERIALIZED (
+          SELECT rowid AS tid, bm25(search_docs, ${WEIGHTS}) AS rank FROM search_docs
+          WHERE search_docs MATCH @match ${filters}
+          ORDER BY rank, rowid LIMIT @docs
+        )
+        SELECT t.article_id AS articleId, min(h.rank) AS rank, count(*) AS hits,
+          json_group_array(json_array(h.tid, t.locale, h.rank)) AS docs
+        FROM hits h JOIN translations t ON t.id = h.tid
+        GROUP BY t.article_id
+        ORDER BY rank, t.article_id`)
+      this.rankedBy.set(key, statement)
+    }
+    return statement
   }
 
   /** One article of the page: served title, snippet and steps. */

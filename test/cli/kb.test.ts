@@ -16,14 +16,14 @@ function kb (...args: string[]): Run {
   return { status: run.status, stdout: run.stdout, stderr: run.stderr }
 }
 
-const SUMMARY = /^files (\d+), articles (\d+), translations (\d+), steps (\d+), links (\d+), unchanged (\d+), skipped (\d+), failed (\d+), seconds [\d.]+$/m
+const SUMMARY = /^files (\d+), articles (\d+), translations (\d+), steps (\d+), links (\d+), unchanged (\d+), superseded (\d+), skipped (\d+), failed (\d+), seconds [\d.]+$/m
 
 /** The numbers of the summary line; throws (failing the test) when there is none. */
 function summaryOf (run: Run): Record<string, number> {
   const m = SUMMARY.exec(run.stdout)
   if (!m) throw new Error(`no summary line in stdout: ${JSON.stringify(run.stdout)}, stderr: ${JSON.stringify(run.stderr)}`)
-  const [files, articles, translations, steps, links, unchanged, skipped, failed] = m.slice(1).map(Number)
-  return { files: files!, articles: articles!, translations: translations!, steps: steps!, links: links!, unchanged: unchanged!, skipped: skipped!, failed: failed! }
+  const [files, articles, translations, steps, links, unchanged, superseded, skipped, failed] = m.slice(1).map(Number)
+  return { files: files!, articles: articles!, translations: translations!, steps: steps!, links: links!, unchanged: unchanged!, superseded: superseded!, skipped: skipped!, failed: failed! }
 }
 
 function counts (file: string): { articles: number, translations: number } {
