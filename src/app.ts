@@ -23,6 +23,7 @@ import healthRoutes from './routes/health.ts'
 import changeRoutes from './routes/changes.ts'
 import articleWriteRoutes from './routes/article-writes.ts'
 import feedbackRoutes from './routes/feedback.ts'
+import searchRoutes from './routes/search.ts'
 
 export interface AppOptions {
   config: Config
@@ -89,8 +90,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     await app.register(rateLimit, {
       max: options.config.rateLimit,
       timeWindow: 60_000,
-      // After auth (onRequest), so a key's requests are counted together wherever they come from.
-      hook: 'preHandler',
+      // Per-route onRequest hooks run after the app's own, so auth has named the key by then;
+      // and before the response cache (preHandler), so cached reads count too.
+      hook: 'onRequest',
       keyGenerator: (request) => request.apiKey ? `key:${request.apiKey.id}` : `ip:${request.ip}`,
       enableDraftSpec: true,
       errorResponseBuilder: (_request, context) => new Errors.RateLimited(`at most ${context.max} requests per minute; retry in ${context.after}`)
@@ -106,6 +108,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (v1) => {
     await v1.register(articleRoutes)
     await v1.register(scenarioRoutes)
+    await v1.register(searchRoutes)
     await v1.register(localeRoutes)
     await v1.register(changeRoutes)
     await v1.register(articleWriteRoutes)

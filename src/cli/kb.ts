@@ -6,6 +6,7 @@ import { migrate } from '../db/migrate.ts'
 import { seed } from '../db/seed.ts'
 import { importPaths, type ImportSummary } from '../import/import-paths.ts'
 import { resolveConfig } from '../config.ts'
+import { ensureSearchIndex } from '../search/search-index.ts'
 import { ApiKeys, parseScopes } from '../auth/api-keys.ts'
 
 function keysCommand (keys: ApiKeys, args: string[], values: { name?: string, scopes?: string }): number {
@@ -45,6 +46,7 @@ commands:
   import <file-or-folder>... [--locale TAG]
                                         import articles (recursive, idempotent)
   openapi [--out FILE]                  write the OpenAPI document (default openapi/openapi.json)
+  backup <file>                         consistent copy of the database, also while the server runs
   keys create --name NAME --scopes read,feedback,write
                                         make an API key (printed once, stored hashed)
   keys list                             list keys (never their secrets)
@@ -89,12 +91,32 @@ export async function main (argv: string[], env: Record<string, string | undefin
     return 0
   }
 
+  // backup: before the database is opened here, so a mistyped --db is reported, not created empty.
+  if (command === 'backup') {
+    const { backupDatabase } = await import('../db/backup.ts')
+    if (rest.length !== 1) {
+      console.error('backup needs exactly one target file\n\n' + USAGE)
+      return 2
+    }
+    try {
+      const b = await backupDatabase(config.dbFile, rest[0]!)
+      console.log(`backed up ${config.dbFile} to ${b.file}: ${b.articles} articles, schema version ${b.schemaVersion}, ${(b.bytes / 1048576).toFixed(1)} MB, seconds ${b.seconds.toFixed(2)}`)
+      return 0
+    } catch (err) {
+      console.error(`backup failed: ${(err as Error).message}`)
+      return 1
+    }
+  }
+  // end backup
+
   const db = openDatabase(config.dbFile)
   try {
     switch (command) {
       case 'migrate': {
         const applied = migrate(db)
+        const indexed = ensureSearchIndex(db)
         console.log(applied.length ? `applied ${applied.join(', ')}` : 'up to date')
+        if (indexed > 0) console.log(`indexed ${indexed} documents for search`)
         return 0
       }
       case 'seed': {

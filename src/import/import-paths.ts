@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import type { Database } from 'better-sqlite3'
-import { parseArticle, ParseError } from '../ingest/parse-article.ts'
-import { ArticleStore, sha256 } from '../db/article-store.ts'
+import { parseArticle, ParseError, type ParseOptions, type ParseResult } from '../ingest/parse-article.ts'
+import { ArticleStore, sha256, type SourceFile } from '../db/article-store.ts'
 import { localeOfFolder } from '../ingest/article-id.ts'
 
 export interface ImportOptions {
@@ -34,7 +34,7 @@ export interface ImportSummary {
   seconds: number
 }
 
-interface Candidate {
+export interface Candidate {
   file: string
   /** Relative to the folder named on the command line: what the article id comes from. */
   relative: string
@@ -78,58 +78,88 @@ function folderLocale (file: string): string | null {
   return null
 }
 
+/** One file on its way in: what to parse, or why there is nothing to parse. */
+export type Prepared =
+  | { kind: 'skip' }
+  | { kind: 'unchanged' }
+  | { kind: 'parse', text: string, source: SourceFile, options: ParseOptions }
+
+/** Reads a file and decides whether it needs parsing; throws ParseError for bytes that are no text. */
+export function prepareFile (c: Candidate, store: ArticleStore, options: ImportOptions): Prepared {
+  if (!/\.(md|markdown)$/i.test(c.file) || NOT_ARTICLES.has(basename(c.file).toLowerCase())) return { kind: 'skip' }
+  const bytes = readFileSync(c.file)
+  const source = { path: resolve(c.file), contentHash: sha256(bytes) }
+  if (store.isKnownFile(source)) return { kind: 'unchanged' }
+  let text: string
+  try {
+    text = utf8.decode(bytes)
+  } catch {
+    throw new ParseError('the file is not valid UTF-8')
+  }
+  return { kind: 'parse', text, source, options: { path: c.relative, locale: folderLocale(c.file) ?? options.locale, docsBase: options.docsBase } }
+}
+
+/** Counts for one run; `finish` turns them into the summary. */
+export class ImportTally {
+  readonly summary: ImportSummary
+  private readonly articles = new Set<string>()
+  private readonly started = performance.now()
+
+  constructor (files: number, missing: ImportFailure[]) {
+    this.summary = { files, articles: 0, translations: 0, steps: 0, links: 0, unchanged: 0, superseded: 0, skipped: 0, failed: 0, failures: [...missing], seconds: 0 }
+  }
+
+  prepared (p: Prepared): void {
+    if (p.kind === 'skip') this.summary.skipped++
+    else if (p.kind === 'unchanged') this.summary.unchanged++
+  }
+
+  /** Stores a parse result (in the main thread: the one writer). */
+  store (store: ArticleStore, parsed: ParseResult, source: SourceFile): void {
+    if (parsed.kind === 'skipped') {
+      this.summary.skipped++
+      return
+    }
+    const result = store.store(parsed.article, source)
+    if (result.status === 'superseded') this.summary.superseded++
+    else if (result.status === 'unchanged') this.summary.unchanged++
+    else {
+      this.articles.add(parsed.article.id)
+      this.summary.translations += result.translations
+      this.summary.steps += result.steps
+      this.summary.links += result.links
+    }
+  }
+
+  failed (c: Candidate, err: unknown): void {
+    const e = err as Error & { line?: number | null }
+    const where = e.name === 'ParseError' && e.line ? `:${e.line}` : ''
+    this.summary.failures.push({ path: `${c.file}${where}`, reason: e.message })
+  }
+
+  finish (): ImportSummary {
+    this.summary.articles = this.articles.size
+    this.summary.failed = this.summary.failures.length
+    this.summary.seconds = (performance.now() - this.started) / 1000
+    return this.summary
+  }
+}
+
+/** Imports in this thread: parse, then store, one file after the other. */
 export function importPaths (db: Database, paths: string[], options: ImportOptions = {}): ImportSummary {
-  const started = performance.now()
   const store = new ArticleStore(db)
   const { candidates, missing } = collectFiles(paths)
-  const summary: ImportSummary = { files: candidates.length, articles: 0, translations: 0, steps: 0, links: 0, unchanged: 0, superseded: 0, skipped: 0, failed: 0, failures: [...missing], seconds: 0 }
-  const articles = new Set<string>()
+  const tally = new ImportTally(candidates.length, missing)
   candidates.forEach((c, i) => {
     try {
-      if (!/\.(md|markdown)$/i.test(c.file) || NOT_ARTICLES.has(basename(c.file).toLowerCase())) {
-        summary.skipped++
-        return
-      }
-      const bytes = readFileSync(c.file)
-      const source = { path: resolve(c.file), contentHash: sha256(bytes) }
-      if (store.isKnownFile(source)) {
-        summary.unchanged++
-        return
-      }
-      let text: string
-      try {
-        text = utf8.decode(bytes)
-      } catch {
-        throw new ParseError('the file is not valid UTF-8')
-      }
-      const parsed = parseArticle(text, { path: c.relative, locale: folderLocale(c.file) ?? options.locale, docsBase: options.docsBase })
-      if (parsed.kind === 'skipped') {
-        summary.skipped++
-        return
-      }
-      const result = store.store(parsed.article, source)
-      if (result.status === 'superseded') {
-        summary.superseded++
-        return
-      }
-      if (result.status === 'unchanged') {
-        summary.unchanged++
-        return
-      }
-      articles.add(parsed.article.id)
-      summary.translations += result.translations
-      summary.steps += result.steps
-      summary.links += result.links
+      const p = prepareFile(c, store, options)
+      tally.prepared(p)
+      if (p.kind === 'parse') tally.store(store, parseArticle(p.text, p.options), p.source)
     } catch (err) {
-      const e = err as Error & { line?: number | null }
-      const where = e instanceof ParseError && e.line ? `:${e.line}` : ''
-      summary.failures.push({ path: `${c.file}${where}`, reason: e.message })
+      tally.failed(c, err)
     } finally {
       options.onFile?.(i + 1, candidates.length)
     }
   })
-  summary.articles = articles.size
-  summary.failed = summary.failures.length
-  summary.seconds = (performance.now() - started) / 1000
-  return summary
+  return tally.finish()
 }

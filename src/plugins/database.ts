@@ -6,6 +6,7 @@ import { openDatabase } from '../db/connection.ts'
 import { migrate } from '../db/migrate.ts'
 import { isEmpty, seed } from '../db/seed.ts'
 import { ArticleRepository } from '../db/article-repository.ts'
+import { ensureSearchIndex } from '../search/search-index.ts'
 import type { Config } from '../config.ts'
 
 export interface Kb {
@@ -33,6 +34,9 @@ async function database (app: FastifyInstance, options: DatabaseOptions): Promis
   const db = options.db ?? openDatabase(options.config.dbFile)
   if (options.prepare) {
     migrate(db)
+    // A database imported before the search index existed gets its documents indexed once.
+    const indexed = ensureSearchIndex(db)
+    if (indexed > 0) app.log.info({ documents: indexed }, 'indexed documents for search')
     if (isEmpty(db)) {
       const summary = seed(db, options.config.docsBase)
       app.log.info({ articles: summary.articles, translations: summary.translations }, 'seeded an empty database')

@@ -26,6 +26,7 @@ async function openapi (app: FastifyInstance): Promise<void> {
       },
       tags: [
         { name: 'articles', description: 'Articles, their steps, links and translations' },
+        { name: 'search', description: 'Symptom search' },
         { name: 'scenarios', description: 'In-product scenario ids' },
         { name: 'locales', description: 'Locales and their article counts' },
         { name: 'sync', description: 'The change feed' },

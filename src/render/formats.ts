@@ -1,8 +1,11 @@
 // Renders blocks and steps as Markdown, sanitized self-contained HTML, or ticket-ready plain text.
-import { micromark } from 'micromark'
-import { gfm, gfmHtml } from 'micromark-extension-gfm'
+import { gfm } from 'micromark-extension-gfm'
+import { gfmFromMarkdown } from 'mdast-util-gfm'
 import { fromMarkdown } from 'mdast-util-from-markdown'
-import type { Nodes } from 'mdast'
+import { toHast } from 'mdast-util-to-hast'
+import { sanitize, defaultSchema, type Schema } from 'hast-util-sanitize'
+import { toHtml } from 'hast-util-to-html'
+import type { Nodes, Parent, PhrasingContent } from 'mdast'
 import type { Block } from '../ingest/model.ts'
 
 export const FORMATS = ['markdown', 'html', 'text'] as const
@@ -12,15 +15,37 @@ const CALLOUT_LABEL: Record<string, string> = { note: 'Note', tip: 'Tip', import
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]!))
 
+/** What rendered HTML may hold: GitHub's sanitize schema, links to http(s)/mailto only, images only self-contained or https. */
+const SCHEMA: Schema = {
+  ...defaultSchema,
+  clobberPrefix: '',
+  protocols: { href: ['http', 'https', 'mailto'], src: ['https', 'data'] }
+}
+
+const markdownExtensions = { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] }
+
+/** Raw HTML in the Markdown is dropped (a `<br>` becomes a line break); images that are not self-contained become their alt text. */
+function tidy (node: Parent): void {
+  node.children = node.children.flatMap((child): Nodes[] => {
+    if (child.type === 'html') return /^<br\s*\/?>$/i.test(child.value.trim()) ? [{ type: 'break' }] : []
+    if (child.type === 'image' && !safeImage(child.url)) return child.alt ? [{ type: 'text', value: child.alt }] : []
+    if ('children' in child) tidy(child)
+    return [child]
+  }) as typeof node.children
+}
+
 /**
- * Markdown → HTML with raw HTML escaped and only safe URL protocols kept (micromark's
- * defaults): no script, no event handler attribute, no javascript: URL can come through.
+ * Markdown → sanitized HTML: parsed to a syntax tree, raw HTML removed, then passed through
+ * hast-util-sanitize, so no script, event handler attribute or javascript: URL comes through.
  */
 export function inlineHtml (markdown: string): string {
-  const html = micromark(markdown, { extensions: [gfm()], htmlExtensions: [gfmHtml()], allowDangerousHtml: false, allowDangerousProtocol: false })
+  const tree = fromMarkdown(markdown, markdownExtensions)
+  tidy(tree)
   // A single paragraph's <p> wrapper is dropped: the caller decides the element.
-  const m = /^<p>([\s\S]*)<\/p>\s*$/.exec(html)
-  return m && !m[1]!.includes('<p>') ? m[1]! : html
+  const only = tree.children.length === 1 && tree.children[0]!.type === 'paragraph' ? tree.children[0]!.children as PhrasingContent[] : null
+  const hast = toHast(only ? { type: 'paragraph', children: only } : tree)
+  const clean = sanitize(only && hast.type === 'element' ? { type: 'root', children: hast.children } : hast, SCHEMA)
+  return toHtml(clean)
 }
 
 /** Inline Markdown → plain text with every link written `text (url)`. */
@@ -134,7 +159,11 @@ export function renderArticle (title: string, blocks: Block[], format: Format): 
 
 /** Links as a list: `- [text](url)`, `<ul>` of anchors, or `text (url)` lines. */
 export function renderLinks (links: Array<{ href: string, text: string }>, format: Format): string {
-  if (format === 'html') return `<ul>${links.map((l) => `<li><a href="${escapeHtml(l.href)}">${escapeHtml(l.text || l.href)}</a></li>`).join('')}</ul>`
+  if (format === 'html') {
+    return `<ul>${links.map((l) => /^(https?:|mailto:)/i.test(l.href)
+      ? `<li><a href="${escapeHtml(l.href)}">${escapeHtml(l.text || l.href)}</a></li>`
+      : `<li>${escapeHtml(l.text || l.href)}</li>`).join('')}</ul>`
+  }
   if (format === 'text') return links.map((l) => (l.text && l.text !== l.href ? `${l.text} (${l.href})` : l.href)).join('\n')
   return links.map((l) => `- [${l.text.replace(/[[\]]/g, '\\$&')}](${l.href})`).join('\n')
 }

@@ -32,6 +32,8 @@ export default async function articleWriteRoutes (fastify: FastifyInstance): Pro
     if (!current || !revisions.includes(current.revision)) throw new Errors.PreconditionFailed(header.slice(0, 100), current ? `r${current.revision}` : 'none (no such article)')
   }
 
+  // Only Markdown is a body here: JSON (fastify's default parser) would be a 415, not an import.
+  app.removeAllContentTypeParsers()
   app.addContentTypeParser(['text/markdown', 'text/plain', 'text/x-markdown'], { parseAs: 'string', bodyLimit: 2 * 1024 * 1024 }, (_request, body, done) => {
     done(null, body)
   })
@@ -46,6 +48,7 @@ export default async function articleWriteRoutes (fastify: FastifyInstance): Pro
         'The locale comes from the front matter, else `?locale=`. `If-Match` (an ETag of any representation of the article, or `*`) guards against lost updates: 412 when the article changed since. ' +
         'The write appears in the change feed. Scope: `write`.',
       security,
+      consumes: ['text/markdown', 'text/plain', 'text/x-markdown'],
       params: WritableId,
       querystring: Type.Object({ locale: LocaleQuery }, { additionalProperties: false }),
       headers: Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 1000 })) }),

@@ -42,9 +42,9 @@ const segmenter = new Intl.Segmenter('ja', { granularity: 'word' })
 
 /**
  * The text as it is indexed and queried: NFKC (full-width `０ｘ` → `0x`, half-width kana →
- * full-width), controls but the line break as spaces, and Japanese/Chinese runs split into words joined by spaces
- * (FTS5's unicode61 tokenizer does not split them). Case and diacritics are left to FTS5.
- * With `withMap`, also where each unit came from in the input.
+ * full-width), controls but the line break as spaces, and Japanese/Chinese runs split into
+ * words joined by spaces (FTS5's unicode61 tokenizer does not split them). Case, diacritics
+ * and English stems are left to FTS5. With `withMap`, also where each unit came from.
  */
 export function normalizeText (input: string, withMap = false): NormalizedText {
   const pass1 = nfkc(input, withMap)

@@ -1,6 +1,7 @@
 // Article search over the FTS5 index: ranks every locale's documents with bm25, groups them by
 // article, and answers each article in the served locale with a marked snippet and the ids of
-// its matching steps. Statements are prepared once per database (ArticleSearch).
+// its matching steps. Results come in tiers: the text as typed (phrases), every word, every
+// word with typos corrected, any word. Statements are prepared once per database (ArticleSearch).
 import { createHash } from 'node:crypto'
 import type { Database, Statement } from 'better-sqlite3'
 import { negotiateLocale } from '../locale/negotiate.ts'
@@ -133,7 +134,7 @@ export class ArticleSearch {
     this.db = db
     this.translations = db.prepare('SELECT locale, title FROM translations WHERE article_id = ? ORDER BY locale')
     this.source = db.prepare('SELECT title, headings, steps, callouts, body FROM search_sources WHERE translation_id = ?')
-    const mark = (column: number): string => `highlight(search_docs, ${column}, char(2), char(3))`
+    const mark = (column: number): string => `highlight(search_docs, ${column}, char(${MARK_OPEN.codePointAt(0)}), char(${MARK_CLOSE.codePointAt(0)}))`
     // CAST: a rowid bound as a JS number (a REAL) next to MATCH is silently ignored by FTS5
     this.highlight = db.prepare(`SELECT ${mark(0)} AS title, ${mark(4)} AS headings, ${mark(5)} AS steps, ${mark(6)} AS callouts, ${mark(7)} AS body
       FROM search_docs WHERE search_docs MATCH ? AND rowid = CAST(? AS INTEGER)`)
@@ -143,7 +144,6 @@ export class ArticleSearch {
       FROM search_docs JOIN translations t ON t.id = search_docs.rowid
       JOIN translations s ON s.article_id = t.article_id AND s.locale = '${SOURCE_LOCALE}'
       WHERE search_docs MATCH ? AND t.locale <> '${SOURCE_LOCALE}' LIMIT ${MESSAGE_SOURCES}`)
-    if (MARK_OPEN !== '\u0002' || MARK_CLOSE !== '\u0003') throw new Error('highlight marks out of step with snippet.ts')
   }
 
   search (options: SearchOptions): SearchPage {
@@ -159,16 +159,16 @@ export class ArticleSearch {
     const wanted = offset + limit + 1
     const found: RankedArticle[] = []
     const seen = new Set<string>()
-    const collect = (terms: QueryTerm[], mode: 'all' | 'any', match: MatchKind): number => {
+    // Each tier adds the articles the ones before did not find
+    const collect = (terms: QueryTerm[], mode: 'all' | 'any', match: MatchKind): void => {
       const expression = buildMatchQuery({ terms, asTyped: null, truncated: false }, mode)
-      if (found.length >= wanted || expression === '') return 0
+      if (found.length >= wanted || expression === '') return
       const rows = this.rankArticles(expression, scope, wanted - found.length + seen.size)
       for (const row of rows) {
         if (seen.has(row.articleId)) continue
         seen.add(row.articleId)
         found.push({ articleId: row.articleId, rank: row.rank, docs: docsOf(row.docs), match, expression })
       }
-      return rows.length
     }
 
     const translated = this.translatedMessages(query)

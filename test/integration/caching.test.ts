@@ -1,0 +1,169 @@
+// HTTP caching of content GETs: strong ETags, If-None-Match → 304, Last-Modified on article
+// resources, a configurable Cache-Control, and the same bytes for the same content revision.
+import t from 'tap'
+import { copyFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { buildApp } from '../../src/app.ts'
+import { changedSeedMarkdown, createKey, integrationApp, publish, putArticle, seedMarkdown, SEED_ID, testConfig, testDir } from '../helpers/integration-app.ts'
+
+/** Article resources: they carry Last-Modified (the article's updatedAt). */
+const ARTICLE_URLS = [
+  `/v1/articles/${SEED_ID}`,
+  `/v1/articles/${SEED_ID}?locale=ja`,
+  `/v1/articles/${SEED_ID}?format=html`,
+  `/v1/articles/${SEED_ID}/steps`,
+  `/v1/articles/${SEED_ID}/steps?locale=ja-JP&format=text`,
+  `/v1/articles/${SEED_ID}/links`,
+  `/v1/articles/${SEED_ID}/links?format=markdown`,
+  `/v1/articles/${SEED_ID}/translations`
+]
+/** Other content GETs. */
+const OTHER_URLS = [
+  '/v1/articles',
+  '/v1/articles?limit=1',
+  '/v1/scenarios',
+  '/v1/scenarios/3509',
+  '/v1/locales',
+  '/v1/changes',
+  `/v1/articles/${SEED_ID}/stats`
+]
+const URLS = [...ARTICLE_URLS, ...OTHER_URLS]
+
+const STRONG_ETAG = /^"[\x21\x23-\x7e]+"$/
+
+t.test('every content GET has a strong ETag and Cache-Control; If-None-Match is a 304 with an empty body', async (t) => {
+  const { app } = await integrationApp(t)
+  for (const url of URLS) {
+    const res = await app.inject(url)
+    t.equal(res.statusCode, 200, `GET ${url}`)
+    const etag = res.headers.etag
+    t.type(etag, 'string', `${url}: ETag`)
+    if (typeof etag !== 'string') continue
+    t.match(etag, STRONG_ETAG, `${url}: a strong ETag (quoted, no W/)`)
+    t.notOk(etag.startsWith('W/'), `${url}: not weak`)
+    t.type(res.headers['cache-control'], 'string', `${url}: Cache-Control`)
+
+    const again = await app.inject({ url, headers: { 'if-none-match': etag } })
+    t.equal(again.statusCode, 304, `${url}: If-None-Match with the ETag → 304`)
+    t.equal(again.body, '', `${url}: 304 has an empty body`)
+    t.equal(again.headers.etag, etag, `${url}: 304 repeats the ETag`)
+    t.notOk(again.headers['content-type'], `${url}: 304 has no Content-Type`)
+
+    const listed = await app.inject({ url, headers: { 'if-none-match': `"nope", ${etag}` } })
+    t.equal(listed.statusCode, 304, `${url}: the ETag in a list → 304`)
+    const weak = await app.inject({ url, headers: { 'if-none-match': `W/${etag}` } })
+    t.equal(weak.statusCode, 304, `${url}: If-None-Match uses the weak comparison`)
+    const other = await app.inject({ url, headers: { 'if-none-match': '"something-else"' } })
+    t.equal(other.statusCode, 200, `${url}: another ETag → 200`)
+    t.equal(other.body, res.body, `${url}: the same bytes again`)
+  }
+})
+
+t.test('article resources carry Last-Modified: the article\'s updatedAt', async (t) => {
+  const { app } = await integrationApp(t)
+  const article = (await app.inject(`/v1/articles/${SEED_ID}`)).json()
+  const expected = new Date(article.updatedAt).toUTCString()
+  for (const url of ARTICLE_URLS) {
+    const res = await app.inject(url)
+    t.equal(res.headers['last-modified'], expected, `${url}: Last-Modified`)
+  }
+  const missing = await app.inject('/v1/articles/no-such-article')
+  t.equal(missing.statusCode, 404)
+  t.notOk(missing.headers.etag, 'a 404 has no ETag')
+  t.notOk(missing.headers['last-modified'], 'a 404 has no Last-Modified')
+})
+
+t.test('Cache-Control is configurable; the change feed and stats are never cached by shared caches', async (t) => {
+  const byDefault = await integrationApp(t)
+  t.equal((await byDefault.app.inject(`/v1/articles/${SEED_ID}`)).headers['cache-control'], 'public, max-age=60', 'the default')
+
+  const { app } = await integrationApp(t, { cacheControl: 'private, max-age=5, must-revalidate' })
+  for (const url of [`/v1/articles/${SEED_ID}`, `/v1/articles/${SEED_ID}/steps`, `/v1/articles/${SEED_ID}/links`, '/v1/articles', '/v1/scenarios', '/v1/locales']) {
+    t.equal((await app.inject(url)).headers['cache-control'], 'private, max-age=5, must-revalidate', `${url}: the configured Cache-Control`)
+  }
+  t.equal((await app.inject('/v1/changes')).headers['cache-control'], 'no-cache', 'the change feed: no-cache')
+  t.equal((await app.inject(`/v1/articles/${SEED_ID}/stats`)).headers['cache-control'], 'no-cache', 'stats: no-cache')
+})
+
+t.test('the same content revision gives the same bytes and ETag on two instances with copies of the database', async (t) => {
+  const dir = testDir(t)
+  const original = join(dir, 'original.sqlite')
+  const first = await buildApp({ config: testConfig({ dbFile: original }), logger: false })
+  await first.ready()
+  const { token } = createKey(first, ['write'])
+  await publish(first, 'second-article', '---\ntitle: Second\nms.contentlocale: en-US\nms.custom: 3509\n---\n# Second\n\n1. One.\n2. Two.\n', token)
+  const before = new Map<string, { body: string, etag: string | undefined }>()
+  for (const url of URLS) {
+    const res = await first.inject(url)
+    before.set(url, { body: res.body, etag: res.headers.etag as string | undefined })
+  }
+  await first.close()
+  copyFileSync(original, join(dir, 'a.sqlite'))
+  copyFileSync(original, join(dir, 'b.sqlite'))
+
+  const a = (await integrationApp(t, {}, { dbFile: join(dir, 'a.sqlite') })).app
+  const b = (await integrationApp(t, {}, { dbFile: join(dir, 'b.sqlite') })).app
+  for (const url of URLS) {
+    const ra = await a.inject(url)
+    const rb = await b.inject(url)
+    t.equal(ra.statusCode, 200, `${url} on copy a`)
+    t.equal(ra.body, rb.body, `${url}: the same bytes on both copies`)
+    t.equal(ra.headers.etag, rb.headers.etag, `${url}: the same ETag on both copies`)
+    t.equal(ra.body, before.get(url)?.body, `${url}: the same bytes as the original instance`)
+    t.equal(ra.headers.etag, before.get(url)?.etag, `${url}: the same ETag as the original instance`)
+    t.equal(ra.headers['last-modified'], rb.headers['last-modified'], `${url}: the same Last-Modified`)
+    // An ETag from one instance is good for the other
+    const cross = await b.inject({ url, headers: { 'if-none-match': ra.headers.etag as string } })
+    t.equal(cross.statusCode, 304, `${url}: copy a's ETag → 304 on copy b`)
+  }
+})
+
+t.test('a PUT that changes the article changes its ETag; an unchanged PUT does not', async (t) => {
+  const { app } = await integrationApp(t)
+  const { token } = createKey(app, ['write'])
+  const urls = [`/v1/articles/${SEED_ID}?locale=ja-JP`, `/v1/articles/${SEED_ID}/steps?locale=ja-JP`, `/v1/articles/${SEED_ID}/steps?locale=ja-JP&format=text`]
+  const before = new Map<string, { etag: string, lastModified: string | undefined }>()
+  for (const url of urls) {
+    const res = await app.inject(url)
+    before.set(url, { etag: res.headers.etag as string, lastModified: res.headers['last-modified'] as string | undefined })
+  }
+
+  const same = await putArticle(app, SEED_ID, seedMarkdown(), token)
+  t.equal(same.statusCode, 200)
+  t.equal(same.json().status, 'unchanged', 'the seed as it is: unchanged')
+  for (const url of urls) {
+    const res = await app.inject({ url, headers: { 'if-none-match': before.get(url)!.etag } })
+    t.equal(res.statusCode, 304, `${url}: still 304 after an unchanged PUT`)
+  }
+
+  // Last-Modified has a one-second resolution: make sure the change lands in a later second.
+  await new Promise((resolve) => setTimeout(resolve, 1100))
+  const changed = await putArticle(app, SEED_ID, changedSeedMarkdown(), token)
+  t.equal(changed.statusCode, 200)
+  t.equal(changed.json().status, 'updated')
+  for (const url of urls) {
+    const res = await app.inject({ url, headers: { 'if-none-match': before.get(url)!.etag } })
+    t.equal(res.statusCode, 200, `${url}: the old ETag no longer matches`)
+    t.not(res.headers.etag, before.get(url)!.etag, `${url}: a new ETag`)
+    t.match(res.headers.etag, STRONG_ETAG, `${url}: still strong`)
+    t.ok(Date.parse(res.headers['last-modified'] as string) > Date.parse(before.get(url)!.lastModified!), `${url}: Last-Modified moved on`)
+  }
+  const text = (await app.inject(`/v1/articles/${SEED_ID}/steps?locale=ja-JP&format=text`)).json().rendered.content
+  t.match(text, /^1\. サブスクリプションの有効期限を確認してください。$/m, 'the new text is served')
+})
+
+t.test('two instances on one database file: a write through one is served at once by the other', async (t) => {
+  const { app: a, dbFile } = await integrationApp(t)
+  const { app: b } = await integrationApp(t, {}, { dbFile })
+  const { token } = createKey(a, ['write'])
+  const url = `/v1/articles/${SEED_ID}/steps?locale=ja-JP&format=text`
+  const before = await b.inject(url)
+  const again = await b.inject(url)
+  t.equal(again.headers.etag, before.headers.etag, 'b serves the same (perhaps cached) response twice')
+  t.equal((await putArticle(a, SEED_ID, changedSeedMarkdown(), token)).statusCode, 200, 'a PUT through a')
+  const after = await b.inject(url)
+  t.not(after.headers.etag, before.headers.etag, 'b has a new ETag')
+  t.match(after.json().rendered.content, 'サブスクリプションの有効期限を確認してください。', 'b serves the new text')
+  t.equal((await b.inject({ url, headers: { 'if-none-match': before.headers.etag as string } })).statusCode, 200, 'b no longer answers 304 to the old ETag')
+  t.equal((await a.inject(url)).headers.etag, after.headers.etag, 'both serve the same ETag')
+})

@@ -1,0 +1,111 @@
+// Search text analysis: normalization and its offset map, error codes, quoted messages and the
+// MATCH expression built from user input.
+import t from 'tap'
+import {
+  analyzeQuery, buildMatchQuery, extractErrorCodes, extractQuotedMessages, foldWord, MAX_QUERY_TERMS,
+  normalizeForIndex, normalizeText
+} from '../../src/search/analyze.ts'
+import { boundedDistance } from '../../src/search/edit-distance.ts'
+
+t.test('normalizeText: NFKC', async (t) => {
+  t.equal(normalizeForIndex('０ｘ８００４ＤＥ４０'), '0x8004DE40', 'full-width code')
+  t.equal(normalizeForIndex('ﾗｲｾﾝｽ'), 'ライセンス', 'half-width kana')
+  t.equal(normalizeForIndex('ｶﾞｲﾄﾞ'), 'ガイド', 'half-width voiced marks compose')
+  t.equal(normalizeForIndex('cafe\u0301'), 'café', 'combining accent composes')
+  t.equal(normalizeForIndex('Off\u00adice\u200b'), 'Office', 'soft hyphen and zero-width space vanish')
+  t.equal(normalizeForIndex('a\u0000b\u0002c\u0003d'), 'a b c d', 'controls become spaces')
+  t.equal(normalizeForIndex('one\ntwo'), 'one\ntwo', 'line breaks stay')
+  t.equal(normalizeForIndex('plain ASCII text'), 'plain ASCII text')
+})
+
+t.test('normalizeText: Japanese and Chinese are split into words', async (t) => {
+  t.equal(normalizeForIndex('ライセンスのない製品'), 'ライセンス の ない 製品')
+  t.equal(normalizeForIndex('Microsoft 365アプリ'), 'Microsoft 365 アプリ', 'Latin glued to kana is split')
+  t.equal(normalizeForIndex('無法激活 Office'), '無法 激活 Office')
+  t.equal(normalizeForIndex('ウィンドウ'), 'ウィンドウ')
+})
+
+t.test('normalizeText: the map points each unit back into the input', async (t) => {
+  for (const input of ['ﾗｲｾﾝｽのない製品 ０ｘ８００４ＤＥ４０', 'Microsoft 365アプリの（問題）', 'plain', 'cafe\u0301 x\u200by', '😀 emoji ライセンス']) {
+    const n = normalizeText(input, true)
+    t.ok(n.from && n.to, 'maps given')
+    t.equal(n.from!.length, n.text.length)
+    for (let i = 0; i < n.text.length; i++) {
+      t.ok(n.from![i]! <= n.to![i]! && n.to![i]! <= input.length, `unit ${i} of ${JSON.stringify(input)} in range`)
+    }
+    // Words of the normalized text map to the input text they came from
+    const word = /ライセンス/.exec(n.text)
+    if (word) t.equal(input.slice(n.from![word.index]!, n.to![word.index + word[0].length - 1]!).normalize('NFKC'), 'ライセンス')
+  }
+  t.equal(normalizeText('abc').from, null, 'no map unless asked')
+})
+
+t.test('extractErrorCodes: every form, any case', async (t) => {
+  t.same(extractErrorCodes('error 0x8004DE40 and 0xc004b100'), ['0x8004de40', '0xc004b100'])
+  t.same(extractErrorCodes('AADSTS50076: sign-in'), ['aadsts50076'])
+  t.same(extractErrorCodes('rejected: 550 5.7.501 Service unavailable'), ['550 5 7 501', '5 7 501'])
+  t.same(extractErrorCodes('code 5.7.23.'), ['5 7 23'])
+  t.same(extractErrorCodes('Error 30068-39 when installing'), ['30068 39'])
+  t.same(extractErrorCodes('０ｘＤ００００００Ｃ'), ['0xd000000c'], 'full-width')
+  t.same(extractErrorCodes('TLS 1.2, version 16.0.7967, on 2021-06-07, build 1903'), [], 'versions, dates and numbers are not codes')
+  t.same(extractErrorCodes('abc0x12 x30068-39x'), [], 'not inside words')
+})
+
+t.test('extractQuotedMessages', async (t) => {
+  t.same(extractQuotedMessages('see "Unlicensed Product" or “Product deactivated” and 「ライセンスのない製品」, „Nicht lizenziert“'),
+    ['Unlicensed Product', 'Product deactivated', 'ライセンスのない製品', 'Nicht lizenziert'])
+  t.same(extractQuotedMessages('a "b" c'), [], 'too short to be a message')
+})
+
+t.test('buildMatchQuery: words, phrases and codes', async (t) => {
+  t.equal(buildMatchQuery('Unlicensed Product'), '"Unlicensed" AND "Product"')
+  t.equal(buildMatchQuery('Unlicensed Product', 'any'), '"Unlicensed" OR "Product"')
+  t.equal(buildMatchQuery('"Unlicensed Product" error'), '"Unlicensed Product" AND "error"')
+  t.equal(buildMatchQuery('“Unlicensed Product”'), '"Unlicensed Product"', 'typographic quotes')
+  t.equal(buildMatchQuery('0x8004de40'), '"0x8004de40"')
+  t.equal(buildMatchQuery('8004de40'), '("8004de40" OR "0x8004de40")', 'bare HRESULT also as 0x…')
+  t.equal(buildMatchQuery('550 5.7.501'), '("550 5 7 501" OR "550")', 'SMTP code as a phrase, its reply code as a fallback')
+  t.equal(buildMatchQuery('error 30068-39'), '("30068 39" OR "30068") AND "error"', 'codes first')
+  t.equal(buildMatchQuery('ライセンスのない製品'), '"ライセンス" AND "製品"', 'particles dropped when words remain')
+  t.equal(buildMatchQuery('how to activate'), '"activate"', 'stopwords dropped')
+  t.equal(buildMatchQuery('the'), '"the"', 'a stopword alone stays')
+})
+
+t.test('buildMatchQuery: FTS5 syntax is plain text', async (t) => {
+  t.equal(buildMatchQuery('NEAR(office license, 5)'), '"NEAR" AND "office" AND "license" AND "5"')
+  t.equal(buildMatchQuery('office* -license NOT title:x ^y'), '"office" AND "license" AND "NOT" AND "title" AND "x" AND "y"')
+  t.equal(buildMatchQuery('"unclosed quote'), '"unclosed" AND "quote"')
+  t.equal(buildMatchQuery('a "" b'), '"b"')
+  for (const empty of ['', '   ', '""', '"-"', '***', '()', '\u0000\u0001', '- -']) t.equal(buildMatchQuery(empty), '', `${JSON.stringify(empty)} is no query`)
+})
+
+t.test('analyzeQuery: bounded', async (t) => {
+  const long = Array.from({ length: 300 }, (_, i) => `word${i}`).join(' ')
+  const q = analyzeQuery(long)
+  t.ok(q.truncated)
+  t.equal(q.terms.length, MAX_QUERY_TERMS)
+  const huge = analyzeQuery('😀'.repeat(5000))
+  t.ok(huge.truncated)
+  t.equal(analyzeQuery('short').truncated, false)
+})
+
+t.test('analyzeQuery: text as typed becomes phrases', async (t) => {
+  const q = analyzeQuery('組織内の別のアカウント 0x8004de40 is signed in')
+  t.same(q.asTyped?.map((term) => term.tokens.join(' ')), ['0x8004de40', '組織 内 の 別 の アカウント', 'is signed in'])
+  t.equal(analyzeQuery('license').asTyped, null, 'one word is no phrase')
+})
+
+t.test('foldWord folds like unicode61 remove_diacritics', async (t) => {
+  t.equal(foldWord('Lösung'), 'losung')
+  t.equal(foldWord('ガイド'), 'ガイド', 'kana keep their voicing marks')
+})
+
+t.test('boundedDistance', async (t) => {
+  t.equal(boundedDistance('licence', 'license', 2), 1)
+  t.equal(boundedDistance('actvate', 'activate', 2), 1)
+  t.equal(boundedDistance('teh', 'the', 2), 1, 'a transposition is one edit')
+  t.equal(boundedDistance('ウィドウ', 'ウィンドウ', 1), 1)
+  t.equal(boundedDistance('office', 'license', 2), 3, 'beyond the bound: bound + 1')
+  t.equal(boundedDistance('', 'abc', 3), 3)
+  t.equal(boundedDistance('same', 'same', 0), 0)
+})

@@ -1,0 +1,89 @@
+// The search index writer: what goes in which column, and that the index follows the article
+// store through imports, replacements, deletions and a rebuild.
+import t from 'tap'
+import type { Database } from 'better-sqlite3'
+import { ArticleStore } from '../../src/db/article-store.ts'
+import { ensureSearchIndex, indexColumnsOf, keywordsOf, searchDocumentOf } from '../../src/search/search-index.ts'
+import { searchArticles } from '../../src/search/search-articles.ts'
+import { parseCorpusFile, translationIn } from '../helpers/corpus.ts'
+import { dbWith, memoryDb } from './fixtures/search-db.ts'
+
+const SEED = 'fixing-office-apps-message-unlicensed-product.md'
+const count = (db: Database, table: string): number => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number
+
+t.test('searchDocumentOf puts each block where it belongs', async (t) => {
+  const en = translationIn(parseCorpusFile('en-US.derived', SEED), 'en-US')
+  const doc = searchDocumentOf(en)
+  t.equal(doc.title, 'Unable to activate Office')
+  t.notOk(doc.headings.includes('Unable to activate Office'), 'the H1 is not repeated as a heading')
+  t.same(doc.steps.map(([id]) => id), en.steps.map((s) => s.id), 'one entry per step, in order')
+  t.match(doc.steps[0]![1], /subscription status has expired/)
+  t.ok(doc.callouts.some((c) => /TLS 1\.2/.test(c)), '**Note**: is a callout')
+  t.ok(doc.body.includes('Use the following troubleshooting actions:'))
+  t.ok(doc.body.some((line) => /Unlicensed Product and activation errors/.test(line)), 'a links-only list is body text')
+  t.notOk(doc.body.some((line) => /subscription status has expired/.test(line)), 'steps are not repeated in the body')
+  for (const line of [...doc.headings, ...doc.callouts, ...doc.body, ...doc.steps.map(([, x]) => x)]) t.notOk(line.includes('\n'), 'one line per entry')
+})
+
+t.test('indexColumnsOf: codes, quoted messages and keywords get their own columns', async (t) => {
+  const doc = {
+    title: 'Error 0x8004DE40',
+    headings: [],
+    steps: [['s1', 'If you see "Unlicensed Product", run it.']] as Array<[string, string]>,
+    callouts: [],
+    body: ['Then 550 5.7.501 appears.', 'See "Office activation errors" and 「ライセンスのない製品」.'],
+    linkTexts: ['Office activation errors']
+  }
+  const [title, keywords, codes, messages] = indexColumnsOf(doc, 'error-when-logging-into-onedrive')
+  t.equal(title, 'Error 0x8004DE40')
+  t.equal(keywords, 'error when logging into onedrive')
+  t.same(codes!.split('\n'), ['0x8004de40', '550 5 7 501', '5 7 501'])
+  t.equal(messages, 'Unlicensed Product\nライセンス の ない 製品', 'a quoted link text is no message')
+  t.equal(keywordsOf('commercial-dialogues__configure-quarantine'), 'commercial dialogues configure quarantine')
+})
+
+t.test('the import writes one search document per translation, in its transaction', async (t) => {
+  const db = dbWith(SEED)
+  t.teardown(() => db.close())
+  const translations = count(db, 'translations')
+  t.equal(translations, 3, 'ja-JP, de-DE, en-US')
+  t.equal(count(db, 'search_docs'), translations)
+  t.equal(count(db, 'search_sources'), translations)
+  const orphans = db.prepare('SELECT count(*) FROM search_docs d WHERE NOT EXISTS (SELECT 1 FROM translations t WHERE t.id = d.rowid)').pluck().get()
+  t.equal(orphans, 0, 'every document is a translation')
+})
+
+t.test('a changed translation replaces its document; a deleted article leaves none', async (t) => {
+  const db = memoryDb()
+  t.teardown(() => db.close())
+  const store = new ArticleStore(db)
+  const article = parseCorpusFile('en-US.derived', SEED)
+  store.store(article, { path: 'a.md', contentHash: 'one' })
+  t.equal(searchArticles(db, { q: 'Unable to activate Office' }).results[0]?.id, article.id)
+
+  const changed = structuredClone(article)
+  changed.translations[0]!.title = 'Zebra crossing'
+  store.store(changed, { path: 'a.md', contentHash: 'two' })
+  t.equal(count(db, 'search_docs'), 1, 'still one document')
+  t.equal(searchArticles(db, { q: 'zebra' }).results[0]?.id, article.id, 'the new text is found')
+  t.same(searchArticles(db, { q: '"Unable to activate Office"' }).results.filter((r) => r.match !== 'any'), [], 'the old title is gone')
+
+  t.ok(store.delete(article.id))
+  t.equal(count(db, 'search_docs'), 0)
+  t.equal(count(db, 'search_sources'), 0)
+  t.equal(count(db, 'search_words_vocab'), 0, 'no word left in the typo vocabulary')
+  t.same(searchArticles(db, { q: 'zebra' }).results, [])
+})
+
+t.test('ensureSearchIndex rebuilds what a database lacks, from the stored blocks', async (t) => {
+  const db = dbWith(SEED)
+  t.teardown(() => db.close())
+  const before = searchArticles(db, { q: 'Unlicensed Product', locale: 'ja' })
+  const columns = db.prepare('SELECT * FROM search_docs ORDER BY rowid').all()
+  db.exec("DELETE FROM search_docs; DELETE FROM search_sources; DELETE FROM search_words; INSERT INTO search_docs (search_docs) VALUES ('optimize')")
+  t.same(searchArticles(db, { q: 'Unlicensed Product' }).results, [], 'empty index')
+  t.equal(ensureSearchIndex(db), 3)
+  t.same(db.prepare('SELECT * FROM search_docs ORDER BY rowid').all(), columns, 'the same documents as the import wrote')
+  t.same(searchArticles(db, { q: 'Unlicensed Product', locale: 'ja' }), before)
+  t.equal(ensureSearchIndex(db), 0, 'nothing left to do')
+})
