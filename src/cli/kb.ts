@@ -4,7 +4,8 @@ import cliProgress from 'cli-progress'
 import { openDatabase } from '../db/connection.ts'
 import { migrate } from '../db/migrate.ts'
 import { seed } from '../db/seed.ts'
-import { importPaths, type ImportSummary } from '../import/import-paths.ts'
+import type { ImportSummary } from '../import/import-paths.ts'
+import { importPathsParallel } from '../import/parallel-import.ts'
 import { resolveConfig } from '../config.ts'
 import { ensureSearchIndex } from '../search/search-index.ts'
 import { ApiKeys, parseScopes } from '../auth/api-keys.ts'
@@ -141,7 +142,8 @@ export async function main (argv: string[], env: Record<string, string | undefin
         migrate(db)
         const bar = process.stdout.isTTY ? new cliProgress.SingleBar({ format: 'importing [{bar}] {value}/{total} files' }, cliProgress.Presets.shades_classic) : null
         let started = false
-        const summary = importPaths(db, rest, {
+        // Large imports parse in worker threads; the outcome is the same as a serial run.
+        const summary = await importPathsParallel(db, rest, {
           locale: values.locale,
           docsBase: config.docsBase,
           onFile: bar

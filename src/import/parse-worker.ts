@@ -1,0 +1,18 @@
+// A parser thread for large imports: Markdown in, parsed article (or the error) out. Pure.
+import { parentPort } from 'node:worker_threads'
+import { parseArticle, type ParseOptions } from '../ingest/parse-article.ts'
+
+export interface ParseJob {
+  id: number
+  text: string
+  options: ParseOptions
+}
+
+parentPort?.on('message', (job: ParseJob) => {
+  try {
+    parentPort!.postMessage({ id: job.id, ok: true, result: parseArticle(job.text, job.options) })
+  } catch (err) {
+    const e = err as Error & { line?: number | null }
+    parentPort!.postMessage({ id: job.id, ok: false, error: { name: e.name, message: e.message, line: e.line ?? null } })
+  }
+})
