@@ -122,9 +122,43 @@ function readLeniently (yaml: string): Record<string, unknown> {
   return data
 }
 
+/**
+ * Front matter is a few lines of metadata (the corpus: under 1 KB). Bounded, because the YAML
+ * parser recurses once per level of `[`/`{` or of `- ` on a line: a few thousand levels
+ * overflow the stack, and an overflow while V8 compiles a regular expression kills the process.
+ */
+export const FRONT_MATTER_LIMITS = { chars: 16 * 1024, nesting: 32 } as const
+
+function checkYamlShape (yaml: string): void {
+  if (yaml.length > FRONT_MATTER_LIMITS.chars) throw new FrontMatterError(`front matter is longer than ${FRONT_MATTER_LIMITS.chars / 1024} KiB`, 2)
+  const tooDeep = (line: number): FrontMatterError => new FrontMatterError(`front matter nests collections more than ${FRONT_MATTER_LIMITS.nesting} levels deep`, line)
+  let line = 2
+  let flow = 0
+  // Block indicators (`- `, `? `, `: `) before the line's first other character
+  let indicators = 0
+  let prefix = true
+  for (let i = 0; i < yaml.length; i++) {
+    const c = yaml.charCodeAt(i)
+    if (c === 10) {
+      line++
+      indicators = 0
+      prefix = true
+      continue
+    }
+    if (prefix && (c === 45 || c === 63 || c === 58) && (i + 1 === yaml.length || yaml.charCodeAt(i + 1) === 32 || yaml.charCodeAt(i + 1) === 10)) {
+      if (++indicators > FRONT_MATTER_LIMITS.nesting) throw tooDeep(line)
+    } else if (c !== 32 && c !== 9) prefix = false
+    // Brackets inside quoted strings count too: no real front matter comes near the limit.
+    if (c === 91 || c === 123) {
+      if (++flow > FRONT_MATTER_LIMITS.nesting) throw tooDeep(line)
+    } else if ((c === 93 || c === 125) && flow > 0) flow--
+  }
+}
+
 export function readFrontMatter (yaml: string | null): FrontMatter {
   let data: Record<string, unknown> = {}
   if (yaml !== null) {
+    checkYamlShape(yaml)
     let parsed: unknown
     try {
       parsed = parseYaml(yaml, yamlOptions)

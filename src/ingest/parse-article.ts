@@ -2,7 +2,7 @@
 import { fromMarkdown } from 'mdast-util-from-markdown'
 import { gfmFromMarkdown } from 'mdast-util-gfm'
 import { gfm } from 'micromark-extension-gfm'
-import type { Root } from 'mdast'
+import type { Nodes, Root } from 'mdast'
 import { buildBlocks, type BlockBuild } from './blocks.ts'
 import { FrontMatterError, readFrontMatter, splitFrontMatter } from './front-matter.ts'
 import { articleIdOf, localeOfFolder, slugify } from './article-id.ts'
@@ -35,8 +35,135 @@ export type ParseResult = { kind: 'article', article: ParsedArticle } | { kind: 
 
 const markdownExtensions = { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] }
 
-function parseMarkdown (text: string): Root {
-  return fromMarkdown(text, markdownExtensions)
+/**
+ * Bounds that keep one parse short (a second or two of CPU at worst) and its stack shallow,
+ * whatever the input. micromark and mdast-util-to-markdown are superlinear (and recursive) in
+ * nesting depth; micromark rewrites its whole event list at every list item or block quote it
+ * closes; its links and emphasis are quadratic in the delimiters of one paragraph; and every
+ * paragraph, item, heading and table cell is rendered on its own at ~0.1 ms each. Without
+ * these, a hostile file of a few KB hangs the process for minutes or overflows its stack.
+ * Articles stay far below: the corpus peaks at 29 KB, 5 levels, and 6% of a budget. Measured
+ * in test/robustness/parser-limits.test.ts.
+ */
+export const PARSE_LIMITS = {
+  /** UTF-8 bytes of one file. */
+  bytes: 256 * 1024,
+  /** Block containers (block quotes, list items) one line may open or continue, estimated from its prefix. */
+  nesting: 16,
+  /** Levels of the Markdown tree: blocks and inline formatting together. */
+  treeDepth: 48,
+  /** Paragraphs, list items, headings, code fences and table cells (`|`); HTML tags (`<`) count a quarter. */
+  blocks: 5_000,
+  /** Σ over lines that may close a list item or block quote of the container levels of all lines before. */
+  closeWork: 1_000_000,
+  /** Σ over paragraphs (runs of non-blank lines) of the squared counts of `[`, `*`, `_` and `~`. */
+  delimiterWork: 250_000
+} as const
+
+// `[`, `*`, `_`, `~`
+const DELIMITER_SLOT: Record<number, number> = { 91: 0, 42: 1, 95: 2, 126: 3 }
+
+const isGap = (text: string, at: number, end: number): boolean => at === end || text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9
+
+/**
+ * Checks the text micromark would see against PARSE_LIMITS before it does. `firstLine` is the
+ * file line the text starts on, or null when its lines do not map onto the file's.
+ */
+function checkShape (text: string, firstLine: number | null): void {
+  const fail = (message: string, index: number): never => {
+    throw new ParseError(firstLine === null ? `${message} (line ${index + 1} of one side of the side-by-side text)` : message, firstLine === null ? null : firstLine + index)
+  }
+  const counts = [0, 0, 0, 0]
+  let delimiterWork = 0
+  let closeWork = 0
+  // in quarters, so `<` can count 1
+  let blocks = 0
+  let previousBlank = true
+  let units = 0
+  let previousLevels = 0
+  let index = 0
+  let start = 0
+  while (start <= text.length) {
+    const next = text.indexOf('\n', start)
+    const end = next === -1 ? text.length : next
+    // The prefix: indentation, `>` and list markers; two columns of indentation can continue one list item.
+    let i = start
+    let markers = 0
+    let columns = 0
+    for (; i < end; i++) {
+      const c = text.charCodeAt(i)
+      if (c === 32) columns++
+      else if (c === 9) columns += 4
+      else if (c === 62) markers++
+      else if ((c === 45 || c === 42 || c === 43) && isGap(text, i + 1, end)) markers++
+      else if (c >= 48 && c <= 57) {
+        // An ordered marker (`1.` or `1)`): `1. 1. 1. x` nests three lists on one line.
+        let j = i
+        while (j < end && j - i < 9 && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++
+        const delimiter = text.charCodeAt(j)
+        if ((delimiter !== 46 && delimiter !== 41) || !isGap(text, j + 1, end)) break
+        markers++
+        i = j
+      } else break
+    }
+    const levels = markers + Math.floor(columns / 2)
+    if (levels > PARSE_LIMITS.nesting) fail(`blocks nest more than ${PARSE_LIMITS.nesting} levels deep`, index)
+    const first = text.charCodeAt(i)
+    // A heading, a code fence, or a setext underline (which micromark resolves by rewriting the events before it)
+    const opens = first === 35 || ((first === 96 || first === 126) && text.startsWith(first === 96 ? '```' : '~~~', i))
+    const underline = (first === 45 || first === 61) && /^(?:-+|=+)[ \t]*$/.test(text.slice(i, end))
+    let blank = true
+    for (; i < end; i++) {
+      const c = text.charCodeAt(i)
+      if (c !== 32 && c !== 9 && c !== 13) blank = false
+      if (c === 124) blocks += 4
+      else if (c === 60) blocks++
+      const slot = DELIMITER_SLOT[c]
+      if (slot !== undefined) {
+        // (k + 1)² - k²: the paragraph's squared count, kept up to date as it grows
+        delimiterWork += 2 * counts[slot]! + 1
+        counts[slot]!++
+        if (delimiterWork > PARSE_LIMITS.delimiterWork) fail('too many "[", "*", "_" or "~" in one paragraph, or in the file: parsing it would take too long', index)
+      }
+    }
+    units += 1 + levels
+    if (blank && markers === 0) counts.fill(0)
+    else {
+      if (previousBlank || markers > 0 || opens || underline) blocks += 4
+      if (blocks > 4 * PARSE_LIMITS.blocks) fail(`more than ${PARSE_LIMITS.blocks} paragraphs, list items, headings, code blocks, table cells and HTML tags (at a quarter each)`, index)
+      if (markers > 0 || levels < previousLevels || underline) {
+        closeWork += units
+        if (closeWork > PARSE_LIMITS.closeWork) fail('too many lists, list items and block quotes for the size of the file: parsing it would take too long', index)
+      }
+      previousLevels = levels
+    }
+    previousBlank = blank && markers === 0
+    if (next === -1) break
+    start = next + 1
+    index++
+  }
+}
+
+/** The Markdown tree, checked to be no deeper than PARSE_LIMITS.treeDepth (walked without recursion). */
+function checkDepth (root: Root, firstLine: number | null): void {
+  const stack: Array<[Nodes, number]> = [[root, 0]]
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!
+    if (depth > PARSE_LIMITS.treeDepth) {
+      const line = node.position?.start.line ?? null
+      const message = `blocks and inline formatting nest more than ${PARSE_LIMITS.treeDepth} levels deep`
+      if (firstLine === null || line === null) throw new ParseError(line === null ? message : `${message} (line ${line} of one side of the side-by-side text)`)
+      throw new ParseError(message, firstLine + line - 1)
+    }
+    if ('children' in node) for (const child of node.children) stack.push([child, depth + 1])
+  }
+}
+
+function parseMarkdown (text: string, firstLine: number | null): Root {
+  checkShape(text, firstLine)
+  const root = fromMarkdown(text, markdownExtensions)
+  checkDepth(root, firstLine)
+  return root
 }
 
 function lineOf (text: string, offset: number): number {
@@ -101,6 +228,18 @@ function translationOf (
 }
 
 export function parseArticle (input: string, options: ParseOptions): ParseResult {
+  const bytes = Buffer.byteLength(input, 'utf8')
+  if (bytes > PARSE_LIMITS.bytes) throw new ParseError(`the file is ${bytes} bytes; an article may have ${PARSE_LIMITS.bytes} (${PARSE_LIMITS.bytes / 1024} KiB) at most`)
+  try {
+    return parseBounded(input, options)
+  } catch (err) {
+    // A last resort: the limits above should keep every library's recursion shallow.
+    if (err instanceof RangeError && /call stack/i.test(err.message)) throw new ParseError('the file nests too deeply to be parsed')
+    throw err
+  }
+}
+
+function parseBounded (input: string, options: ParseOptions): ParseResult {
   const docsBase = options.docsBase ?? DEFAULT_DOCS_BASE
   // One line-break convention and no BOM, so offsets and comparisons hold.
   const text = input.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n')
@@ -126,6 +265,8 @@ export function parseArticle (input: string, options: ParseOptions): ParseResult
   // Links and images in stored Markdown are absolute; media/ paths stay relative (no host serves them).
   const absoluteUrl = (url: string): string => /^(https?:|mailto:|data:|#)/i.test(url) || !url.startsWith('/') ? url : resolveLink(url, docsBase).href
   if (isSideBySide(split.body)) {
+    // Checked on the file itself first, where its lines are known; each side again when parsed.
+    checkShape(split.body, split.bodyLine)
     let sxs: ReturnType<typeof splitSideBySide>
     try {
       sxs = splitSideBySide(split.body)
@@ -133,11 +274,11 @@ export function parseArticle (input: string, options: ParseOptions): ParseResult
       if (err instanceof SpanError) throw new ParseError(err.message, split.bodyLine + lineOf(split.body, err.offset) - 1)
       throw err
     }
-    const sourceBuild = buildBlocks(parseMarkdown(sxs.source), undefined, absoluteUrl)
+    const sourceBuild = buildBlocks(parseMarkdown(sxs.source, null), undefined, absoluteUrl)
     if (sourceBuild.title === null && !fm.present) return { kind: 'skipped', reason: 'no front matter and no H1: not an article' }
     const localLocale = locale ?? SOURCE_LOCALE
     // The English side decides which paragraphs are callouts, so both sides keep one structure.
-    const localBuild = buildBlocks(parseMarkdown(sxs.localized), sourceBuild, absoluteUrl)
+    const localBuild = buildBlocks(parseMarkdown(sxs.localized, null), sourceBuild, absoluteUrl)
     const sourceTitle = sourceBuild.title?.text ?? null
     const translations: Translation[] = [
       translationOf(localBuild, {
@@ -173,7 +314,7 @@ export function parseArticle (input: string, options: ParseOptions): ParseResult
     }
   }
 
-  const build = buildBlocks(parseMarkdown(split.body), undefined, absoluteUrl)
+  const build = buildBlocks(parseMarkdown(split.body, split.bodyLine), undefined, absoluteUrl)
   if (build.title === null && !fm.present) return { kind: 'skipped', reason: 'no front matter and no H1: not an article' }
   if (locale === null) throw new ParseError('no locale: none in front matter (ms.contentlocale), in the folder names, or given with --locale')
   const translationType: TranslationType = fm.translationType ?? (locale === SOURCE_LOCALE ? 'source' : 'human')
