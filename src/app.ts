@@ -15,7 +15,7 @@ import underPressure from '@fastify/under-pressure'
 import { sharedSchemas } from './schemas/common.ts'
 import { articleSchemas } from './schemas/article.ts'
 import { acceptsJson } from './http/accept.ts'
-import { Errors, FRAMEWORK_CODES } from './errors.ts'
+import { Errors, FRAMEWORK_CODES, problemType, STATUS_TITLES } from './errors.ts'
 import articleRoutes from './routes/articles.ts'
 import scenarioRoutes from './routes/scenarios.ts'
 import localeRoutes from './routes/locales.ts'
@@ -42,6 +42,22 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     return503OnClosing: true,
+    // Errors of Node's HTTP parser (oversized headers, a garbage request line) get the problem shape too.
+    clientErrorHandler: (err, socket) => {
+      const code = (err as NodeJS.ErrnoException).code
+      const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+      const body = JSON.stringify({
+        type: problemType(status === 431 ? 'KB_HEADERS_TOO_LARGE' : 'KB_BAD_REQUEST'),
+        title: STATUS_TITLES[status],
+        status,
+        detail: status === 431 ? 'The request headers are too large' : 'The request is not valid HTTP',
+        instance: '/',
+        code: status === 431 ? 'KB_HEADERS_TOO_LARGE' : 'KB_BAD_REQUEST'
+      })
+      if (socket.writable) {
+        socket.end(`HTTP/1.1 ${status} ${STATUS_TITLES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+      } else socket.destroy()
+    },
     // Errors fastify raises before routing (a bad percent-encoding, an over-long path) get the problem shape too.
     frameworkErrors: (error, request, reply) => {
       const status = typeof error.statusCode === 'number' ? error.statusCode : 400
@@ -102,6 +118,30 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith('/v1/') && !acceptsJson(request.headers.accept)) throw new Errors.NotAcceptable()
+  })
+
+  // While closing, answers end their connection, so idle keep-alive clients cannot hold shutdown open.
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('Connection', 'close')
+    return payload
+  })
+
+  // ajv lets non-finite numbers (`?limit=1e309`) pass `integer` with coercion; refuse them here.
+  app.addHook('preHandler', async (request) => {
+    const query = request.query as Record<string, unknown> | undefined
+    if (!query) return
+    for (const [key, value] of Object.entries(query)) {
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        const err = new Error(`querystring/${key} must be a finite number`) as Error & { statusCode: number, code: string, validation: unknown[], validationContext: string }
+        err.statusCode = 400
+        err.code = 'FST_ERR_VALIDATION'
+        err.validation = [{ instancePath: `/${key}`, message: 'must be a finite number', params: {} }]
+        err.validationContext = 'querystring'
+        throw err
+      }
+    }
   })
 
   await app.register(healthRoutes)

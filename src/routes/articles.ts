@@ -17,7 +17,10 @@ const SEED_ID = 'fixing-office-apps-message-unlicensed-product'
 
 export default async function articleRoutes (fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const { repo, config } = app.kb
+  const { repo, config, db } = app.kb
+  // One read transaction per request: a commit by another process between its statements
+  // (an import next to the server) cannot show half of a change.
+  const read = <T>(fn: () => T): T => db.transaction(fn)()
 
   /** The article and the translation to serve, or a 404. */
   const load = (id: string) => {
@@ -71,7 +74,7 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
       querystring: Type.Object({ locale: LocaleQuery, format: FormatQuery }, { additionalProperties: false }),
       response: { 200: ArticleSchema, ...problemResponses }
     }
-  }, async (request, reply) => {
+  }, async (request, reply) => read(() => {
     const { article, translations, available } = load(request.params.id)
     const locale = serveLocale(request, reply, available, request.query.locale)
     const t = translations.find((x) => x.locale === locale.served)!
@@ -82,7 +85,7 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
       ...articleView(article, repo.scenarioIds(article.id), t, translations, locale, blocks),
       ...(format ? { rendered: { format, content: renderArticle(t.title, blocks, format) } } : {})
     }
-  })
+  }))
 
   app.get('/articles/:id/steps', {
     config: { cache: true },
@@ -94,7 +97,7 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
       querystring: Type.Object({ locale: LocaleQuery, format: FormatQuery }, { additionalProperties: false }),
       response: { 200: StepsResponseSchema, ...problemResponses }
     }
-  }, async (request, reply) => {
+  }, async (request, reply) => read(() => {
     const { article, translations, available } = load(request.params.id)
     const locale = serveLocale(request, reply, available, request.query.locale)
     const t = translations.find((x) => x.locale === locale.served)!
@@ -111,7 +114,7 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
       groups,
       ...(format ? { rendered: { format, content: renderSteps(blocks, groups.map((g) => g.id), format) } } : {})
     }
-  })
+  }))
 
   app.get('/articles/:id/links', {
     config: { cache: true },
@@ -123,7 +126,7 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
       querystring: Type.Object({ locale: LocaleQuery, format: FormatQuery }, { additionalProperties: false }),
       response: { 200: LinksResponseSchema, ...problemResponses }
     }
-  }, async (request, reply) => {
+  }, async (request, reply) => read(() => {
     const { article, translations, available } = load(request.params.id)
     const locale = serveLocale(request, reply, available, request.query.locale)
     const t = translations.find((x) => x.locale === locale.served)!
@@ -131,7 +134,7 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
     const links = repo.links(t.id).map(linkView)
     const format = request.query.format
     return { articleId: request.params.id, locale, links, ...(format ? { rendered: { format, content: renderLinks(links, format) } } : {}) }
-  })
+  }))
 
   app.get('/articles/:id/translations', {
     config: { cache: true },
@@ -143,11 +146,11 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
       querystring: Type.Object({}, { additionalProperties: false }),
       response: { 200: TranslationsResponseSchema, ...problemResponses }
     }
-  }, async (request, reply) => {
+  }, async (request, reply) => read(() => {
     const { article, translations } = load(request.params.id)
     setVersion(reply, article.revision, article.updated_at)
     return { articleId: request.params.id, sourceLocale: SOURCE_LOCALE, translations: translations.map((t) => translationInfo(t, translations)) }
-  })
+  }))
 }
 
 /** The served locale for one list item: the page's locale if the article has it, else its language, en-US, any. */
