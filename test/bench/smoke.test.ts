@@ -39,7 +39,7 @@ t.test('npm run bench -- --quick', { timeout: 150_000 }, async (t) => {
 
   // One line per target, each met or missed
   const targets = stdout.slice(stdout.indexOf('Targets:'))
-  for (const name of ['article ≥ 0.8× baseline', 'steps ≥ 0.8× baseline', 'search p99 ≤ 10 ms', 'import ≥ 2,000 documents/s', 'start-up < 1,000 ms', 'resident memory < 300 MB']) {
+  for (const name of ['article ≥ 0.8× baseline', 'steps ≥ 0.8× baseline', 'search p99 ≤ 10 ms', 'import ≥ 2,000 documents/s', 'start-up < 1,000 ms', 'resident memory < 300 MiB']) {
     t.match(targets, new RegExp(`^  (MET|MISSED|NOT MEASURED) +${name.replace(/[().]/g, '\\$&')}`, 'm'), `a target line for ${name}`)
   }
 
