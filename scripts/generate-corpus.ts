@@ -88,7 +88,8 @@ export function createRng (seed: string): () => number {
   }
 }
 
-class Random {
+/** Seeded draws; the bench's workload builds on it. */
+export class Random {
   readonly next: () => number
   constructor (seed: string) { this.next = createRng(seed) }
   int (n: number): number { return Math.floor(this.next() * n) }

@@ -2,7 +2,7 @@
 // imported database holds. Popular articles and scenarios are asked for more (a Zipf law over
 // a shuffled list), in many locales, some with ?locale= and some with Accept-Language.
 import Database from 'better-sqlite3'
-import { createRng } from '../generate-corpus.ts'
+import { Random } from '../generate-corpus.ts'
 import type { Target } from './load.ts'
 
 /** Requests per mix: enough that a response cache must hold many entries to serve them all. */
@@ -95,11 +95,8 @@ export interface Workloads {
   scenarios: number
 }
 
-class Draw {
-  private readonly next: () => number
-  constructor (seed: string) { this.next = createRng(seed) }
-  int (n: number): number { return Math.floor(this.next() * n) }
-  pick<T> (items: readonly T[]): T { return items[this.int(items.length)]! }
+/** The corpus generator's draws, plus weighted picks and Zipf draws from a precomputed table. */
+class Draw extends Random {
   weighted<T> (items: ReadonlyArray<[T, number]>): T {
     const total = items.reduce((n, [, w]) => n + w, 0)
     let x = this.next() * total
@@ -107,18 +104,8 @@ class Draw {
     return items.at(-1)![0]
   }
 
-  shuffle<T> (items: T[]): T[] {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = this.int(i + 1)
-      const t = items[i]!
-      items[i] = items[j]!
-      items[j] = t
-    }
-    return items
-  }
-
   /** Index in [0, n) by a Zipf law (s = 1): cumulative weights precomputed by the caller. */
-  zipf (cumulative: Float64Array): number {
+  zipfFrom (cumulative: Float64Array): number {
     const x = this.next() * cumulative[cumulative.length - 1]!
     let lo = 0
     let hi = cumulative.length - 1
@@ -157,7 +144,7 @@ export function buildWorkloads (dbFile: string, codes: string[], seed: string): 
     const steps: Target[] = []
     const scenario: Target[] = []
     for (let i = 0; i < MIX_SIZE; i++) {
-      const id = popular[draw.zipf(articleZipf)]!
+      const id = popular[draw.zipfFrom(articleZipf)]!
       const locale = draw.weighted(REQUESTED_LOCALES)
       // Half the clients name the locale in the query, half send Accept-Language
       article.push(draw.int(2) === 0
@@ -165,9 +152,9 @@ export function buildWorkloads (dbFile: string, codes: string[], seed: string): 
         : { path: `/v1/articles/${enc(id)}`, headers: { 'accept-language': acceptLanguageOf(locale) } })
       // Steps as an assistant asks for them: Accept-Language, Japanese most of all
       const stepsLocale = draw.int(3) === 0 ? 'ja' : draw.weighted(REQUESTED_LOCALES)
-      steps.push({ path: `/v1/articles/${enc(popular[draw.zipf(articleZipf)]!)}/steps`, headers: { 'accept-language': acceptLanguageOf(stepsLocale) } })
+      steps.push({ path: `/v1/articles/${enc(popular[draw.zipfFrom(articleZipf)]!)}/steps`, headers: { 'accept-language': acceptLanguageOf(stepsLocale) } })
       if (scenarioIds.length > 0) {
-        const sid = scenarioIds[draw.zipf(scenarioZipf)]!
+        const sid = scenarioIds[draw.zipfFrom(scenarioZipf)]!
         scenario.push({ path: `/v1/scenarios/${enc(sid)}`, headers: { 'accept-language': acceptLanguageOf(draw.weighted(REQUESTED_LOCALES)) } })
       }
     }

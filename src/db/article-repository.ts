@@ -1,6 +1,7 @@
 // The read side: prepared statements that load articles, translations, blocks, steps and links.
 import type { Database } from 'better-sqlite3'
-import type { Block, ListItem } from '../ingest/model.ts'
+import type { Block } from '../ingest/model.ts'
+import { blockTree, type BlockRow } from './block-rows.ts'
 
 export interface ArticleRow {
   id: string
@@ -109,6 +110,7 @@ function prepare (db: Database) {
 
 export class ArticleRepository {
   private readonly s: ReturnType<typeof prepare>
+  private localesAt: { revision: number, locales: string[] } | null = null
 
   constructor (db: Database) {
     this.s = prepare(db)
@@ -126,36 +128,9 @@ export class ArticleRepository {
     return this.s.translations.all(id) as TranslationRow[]
   }
 
-  /** Rebuilds the block tree from its flattened rows. */
+  /** The block tree of a translation. */
   blocks (translationId: number): Block[] {
-    const rows = this.s.blocks.all(translationId) as Array<{ block_id: string, parent_id: string | null, type: string, data: string }>
-    const top: Block[] = []
-    const children = new Map<string, Block[]>()
-    const items = new Map<string, ListItem[]>()
-    for (const row of rows) {
-      const own = JSON.parse(row.data) as Record<string, unknown>
-      if (row.type === 'item') {
-        const item: ListItem = { id: row.block_id, blocks: [] }
-        children.set(row.block_id, item.blocks)
-        items.get(row.parent_id ?? '')?.push(item)
-        continue
-      }
-      let node: Block
-      if (row.type === 'list') {
-        const list = { ...own, items: [] } as unknown as Block & { items: ListItem[] }
-        items.set(row.block_id, list.items)
-        node = list
-      } else if (row.type === 'callout') {
-        const callout = { ...own, blocks: [] } as unknown as Block & { blocks: Block[] }
-        children.set(row.block_id, callout.blocks)
-        node = callout
-      } else {
-        node = own as unknown as Block
-      }
-      if (row.parent_id === null) top.push(node)
-      else children.get(row.parent_id)?.push(node)
-    }
-    return top
+    return blockTree(this.s.blocks.all(translationId) as BlockRow[])
   }
 
   steps (translationId: number): StepRow[] {
@@ -184,8 +159,13 @@ export class ArticleRepository {
     return this.s.locales.all() as Array<{ locale: string, articles: number }>
   }
 
+  /** Every locale in the KB; a scan of the translations index, so kept until the content changes. */
   allLocales (): string[] {
-    return (this.s.allLocales.all() as Array<{ locale: string }>).map((r) => r.locale)
+    const revision = this.contentRevision()
+    if (this.localesAt?.revision !== revision) {
+      this.localesAt = { revision, locales: (this.s.allLocales.all() as Array<{ locale: string }>).map((r) => r.locale) }
+    }
+    return this.localesAt.locales
   }
 
   scenarios (afterId: string | undefined, limit: number): Array<{ scenario_id: string, articles: number }> {

@@ -1,7 +1,8 @@
 // The one writer: stores a parsed article (one file's worth) in a single transaction.
 import { createHash } from 'node:crypto'
 import type { Database } from 'better-sqlite3'
-import type { Block, ParsedArticle, Translation } from '../ingest/model.ts'
+import type { ParsedArticle, Translation } from '../ingest/model.ts'
+import { flattenBlocks } from './block-rows.ts'
 import { SearchIndexWriter } from '../search/search-index.ts'
 
 export interface SourceFile {
@@ -31,31 +32,6 @@ interface ExistingTranslation {
 }
 
 export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex')
-
-/** Rows for the blocks table: the tree in pre-order, list items as rows of type `item`. */
-export function flattenBlocks (blocks: Block[]): Array<{ id: string, parent: string | null, type: string, data: string }> {
-  const rows: Array<{ id: string, parent: string | null, type: string, data: string }> = []
-  const walk = (list: Block[], parent: string | null): void => {
-    for (const block of list) {
-      if (block.type === 'list') {
-        const { items, ...own } = block
-        rows.push({ id: block.id, parent, type: block.type, data: JSON.stringify(own) })
-        for (const item of items) {
-          rows.push({ id: item.id, parent: block.id, type: 'item', data: JSON.stringify({ id: item.id }) })
-          walk(item.blocks, item.id)
-        }
-      } else if (block.type === 'callout') {
-        const { blocks: children, ...own } = block
-        rows.push({ id: block.id, parent, type: block.type, data: JSON.stringify(own) })
-        walk(children, block.id)
-      } else {
-        rows.push({ id: block.id, parent, type: block.type, data: JSON.stringify(block) })
-      }
-    }
-  }
-  walk(blocks, null)
-  return rows
-}
 
 function prepareStatements (db: Database) {
   return {

@@ -7,7 +7,7 @@ import { ArticleListSchema, ArticleSchema, FormatQuery, LinksResponseSchema, Ste
 import { Errors } from '../errors.ts'
 import { serveLocale } from '../http/content-locale.ts'
 import { decodeCursor, encodeCursor } from '../http/cursor.ts'
-import { articleView, linkView, renderSteps, stepGroups, translationInfo } from '../views/article-views.ts'
+import { articleView, linkView, renderSteps, stepGroups, summaryView, translationInfo } from '../views/article-views.ts'
 import { renderArticle, renderLinks } from '../render/formats.ts'
 import { SOURCE_LOCALE } from '../db/article-repository.ts'
 import { setVersion } from '../plugins/caching.ts'
@@ -53,11 +53,7 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
     const after = q.cursor === undefined ? undefined : String(decodeCursor(q.cursor, config.cursorSecret, 'articles').a)
     const rows = repo.list({ scenario: q.scenario, audience: q.audience, available: q.available, afterId: after, limit: limit + 1 })
     const page = rows.slice(0, limit)
-    const items = page.map((r) => {
-      const locales = r.locales ? r.locales.split(',') : []
-      const served = serveLocaleFor(locale.served, locales)
-      return { id: r.id, slug: r.slug, title: repo.titles(r.id).get(served) ?? '', locale: served, scenarioIds: r.scenarios ? r.scenarios.split(',') : [], locales, updatedAt: r.updated_at }
-    })
+    const items = page.map((r) => summaryView(r, locale.served, repo.titles(r.id)))
     const last = page.at(-1)
     const next = rows.length > limit && last ? encodeCursor({ k: 'articles', a: last.id }, config.cursorSecret) : null
     setNextLink(request, reply, next)
@@ -151,11 +147,4 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
     setVersion(reply, article.revision, article.updated_at)
     return { articleId: request.params.id, sourceLocale: SOURCE_LOCALE, translations: translations.map((t) => translationInfo(t, translations)) }
   }))
-}
-
-/** The served locale for one list item: the page's locale if the article has it, else its language, en-US, any. */
-export function serveLocaleFor (wanted: string, locales: string[]): string {
-  if (locales.includes(wanted)) return wanted
-  const language = wanted.split('-')[0]!.toLowerCase()
-  return locales.find((l) => l.split('-')[0]!.toLowerCase() === language) ?? (locales.includes(SOURCE_LOCALE) ? SOURCE_LOCALE : locales[0] ?? wanted)
 }

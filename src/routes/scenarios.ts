@@ -6,7 +6,7 @@ import { CursorQuery, LimitQuery, LocaleInfoRef, LocaleQuery, problemResponses }
 import { Errors } from '../errors.ts'
 import { serveLocale } from '../http/content-locale.ts'
 import { decodeCursor, encodeCursor } from '../http/cursor.ts'
-import { serveLocaleFor } from './articles.ts'
+import { summaryView } from '../views/article-views.ts'
 import { setNextLink } from '../http/link-header.ts'
 
 const ScenarioIdParam = Type.Object({
@@ -64,11 +64,7 @@ export default async function scenarioRoutes (fastify: FastifyInstance): Promise
     const rows = repo.list({ scenario: scenarioId, limit: 1000 })
     if (rows.length === 0) throw new Errors.ScenarioNotFound(scenarioId)
     const locale = serveLocale(request, reply, repo.allLocales(), request.query.locale)
-    const articles = rows.map((r) => {
-      const locales = r.locales ? r.locales.split(',') : []
-      const served = serveLocaleFor(locale.served, locales)
-      return { id: r.id, slug: r.slug, title: repo.titles(r.id).get(served) ?? '', locale: served, scenarioIds: r.scenarios ? r.scenarios.split(',') : [], locales, updatedAt: r.updated_at }
-    })
+    const articles = rows.map((r) => summaryView(r, locale.served, repo.titles(r.id)))
     return { scenarioId, locale, articles }
   })
 }

@@ -5,6 +5,7 @@ import type { Database, Statement } from 'better-sqlite3'
 import type { Block, Link, Step, Translation } from '../ingest/model.ts'
 import { extractSteps } from '../ingest/steps.ts'
 import { extractErrorCodes, extractQuotedMessages, normalizeText } from './analyze.ts'
+import { blockTree, type BlockRow } from '../db/block-rows.ts'
 
 /** What the index needs of a translation. */
 export type IndexableTranslation = Pick<Translation, 'title' | 'blocks'> & {
@@ -116,7 +117,6 @@ export function indexColumnsOf (doc: SearchDocument, articleId: string): string[
 }
 
 interface MissingRow { id: number, article_id: string, title: string }
-interface BlockRow { block_id: string, parent_id: string | null, type: string, data: string }
 
 export class SearchIndexWriter {
   private readonly db: Database
@@ -183,24 +183,6 @@ export class SearchIndexWriter {
       return rows.length
     }).immediate()
   }
-}
-
-/** The block tree back from the flattened rows of the blocks table (see flattenBlocks). */
-function blockTree (rows: BlockRow[]): Block[] {
-  const top: Block[] = []
-  const byId = new Map<string, { blocks?: Block[], items?: Array<{ id: string, blocks: Block[] }> }>()
-  for (const row of rows) {
-    const data = JSON.parse(row.data) as Record<string, unknown>
-    const node: Record<string, unknown> = row.type === 'list'
-      ? { ...data, items: [] }
-      : row.type === 'item' || row.type === 'callout' ? { ...data, blocks: [] } : data
-    byId.set(row.block_id, node)
-    const parent = row.parent_id === null ? null : byId.get(row.parent_id)
-    if (parent === null) top.push(node as unknown as Block)
-    else if (row.type === 'item') parent?.items?.push(node as { id: string, blocks: Block[] })
-    else parent?.blocks?.push(node as unknown as Block)
-  }
-  return top
 }
 
 /** Indexes whatever the database holds without a search document; see indexMissing. */

@@ -1,6 +1,6 @@
 // Shapes repository rows into the response bodies of the article routes.
 import type { Block } from '../ingest/model.ts'
-import type { ArticleRow, LinkRow, StepRow, TranslationRow } from '../db/article-repository.ts'
+import type { ArticleRow, LinkRow, StepRow, SummaryRow, TranslationRow } from '../db/article-repository.ts'
 import { SOURCE_LOCALE } from '../db/article-repository.ts'
 import type { LocaleInfo } from '../schemas/common.ts'
 import { renderBlocks, type Format } from '../render/formats.ts'
@@ -129,4 +129,18 @@ export function renderSteps (blocks: Block[], groupIds: string[], format: Format
   }
   walk(blocks)
   return renderBlocks(picked, format)
+}
+
+/** The served locale for one list item: the page's locale if the article has it, else its language, en-US, any. */
+export function serveLocaleFor (wanted: string, locales: string[]): string {
+  if (locales.includes(wanted)) return wanted
+  const language = wanted.split('-')[0]!.toLowerCase()
+  return locales.find((l) => l.split('-')[0]!.toLowerCase() === language) ?? (locales.includes(SOURCE_LOCALE) ? SOURCE_LOCALE : locales[0] ?? wanted)
+}
+
+/** One article of a list: its title in the page's locale, or the best fallback it has. */
+export function summaryView (r: SummaryRow, wanted: string, titles: Map<string, string>) {
+  const locales = r.locales ? r.locales.split(',') : []
+  const served = serveLocaleFor(wanted, locales)
+  return { id: r.id, slug: r.slug, title: titles.get(served) ?? '', locale: served, scenarioIds: r.scenarios ? r.scenarios.split(',') : [], locales, updatedAt: r.updated_at }
 }

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url'
 import type { Database } from 'better-sqlite3'
 import { parseArticle } from '../../src/ingest/parse-article.ts'
 import type { Translation } from '../../src/ingest/model.ts'
-import { ArticleStore, flattenBlocks, sha256 } from '../../src/db/article-store.ts'
+import { ArticleStore, sha256 } from '../../src/db/article-store.ts'
+import { flattenBlocks } from '../../src/db/block-rows.ts'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const corpusDir = join(repoRoot, 'test/fixtures/corpus')
