@@ -19,6 +19,8 @@ export interface Config {
   corsOrigins: string[]
   /** Answer 503 when the event loop lags more than this many ms (0: off). */
   maxEventLoopDelay: number
+  /** How long a write (feedback, PUT, DELETE) waits for another writer (an import) before a 503. */
+  writeWaitMs: number
 }
 
 export type Env = Record<string, string | undefined>
@@ -89,6 +91,7 @@ export function resolveConfig (options: Partial<Config> = {}, env: Env = {}): Co
     readsRequireKey: options.readsRequireKey ?? flag('KB_READS_REQUIRE_KEY', env.KB_READS_REQUIRE_KEY),
     rateLimit: options.rateLimit ?? count('KB_RATE_LIMIT', env.KB_RATE_LIMIT, 1200),
     corsOrigins: options.corsOrigins ?? origins(env.KB_CORS_ORIGINS),
-    maxEventLoopDelay: options.maxEventLoopDelay ?? count('KB_MAX_EVENT_LOOP_DELAY', env.KB_MAX_EVENT_LOOP_DELAY, 1000)
+    maxEventLoopDelay: options.maxEventLoopDelay ?? count('KB_MAX_EVENT_LOOP_DELAY', env.KB_MAX_EVENT_LOOP_DELAY, 1000),
+    writeWaitMs: options.writeWaitMs ?? count('KB_WRITE_WAIT_MS', env.KB_WRITE_WAIT_MS, 5000)
   }
 }

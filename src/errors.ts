@@ -18,7 +18,8 @@ export const Errors = {
   IdempotencyConflict: createError('KB_IDEMPOTENCY_CONFLICT', 'Idempotency-Key "%s" was used before with a different request', 422),
   UnknownStep: createError('KB_UNKNOWN_STEP', 'Article "%s" has no step "%s"', 422),
   RateLimited: createError('KB_RATE_LIMITED', 'Too many requests: %s', 429),
-  Overloaded: createError('KB_OVERLOADED', 'The server is overloaded (%s); retry later', 503)
+  Overloaded: createError('KB_OVERLOADED', 'The server is overloaded (%s); retry later', 503),
+  Busy: createError('KB_BUSY', 'The database is busy with another writer (an import): %s; nothing was written, retry later', 503)
 } as const
 
 /** Codes for errors that fastify itself raises, so clients see one vocabulary. */

@@ -6,6 +6,7 @@ import type { Database } from 'better-sqlite3'
 import { parseArticle, ParseError, type ParseOptions, type ParseResult } from '../ingest/parse-article.ts'
 import { ArticleStore, sha256, type SourceFile } from '../db/article-store.ts'
 import { localeOfFolder } from '../ingest/article-id.ts'
+import { ImportPacer } from '../db/write-retry.ts'
 
 export interface ImportOptions {
   locale?: string
@@ -104,6 +105,8 @@ export class ImportTally {
   readonly summary: ImportSummary
   private readonly articles = new Set<string>()
   private readonly started = performance.now()
+  /** Lets a server's writes in between files (see ImportPacer). */
+  private readonly pacer = new ImportPacer()
 
   constructor (files: number, missing: ImportFailure[]) {
     this.summary = { files, articles: 0, translations: 0, steps: 0, links: 0, unchanged: 0, superseded: 0, skipped: 0, failed: 0, failures: [...missing], seconds: 0 }
@@ -120,7 +123,7 @@ export class ImportTally {
       this.summary.skipped++
       return
     }
-    const result = store.store(parsed.article, source)
+    const result = this.pacer.wrote(() => store.store(parsed.article, source))
     if (result.status === 'superseded') this.summary.superseded++
     else if (result.status === 'unchanged') this.summary.unchanged++
     else {

@@ -8,11 +8,18 @@ import { isEmpty, seed } from '../db/seed.ts'
 import { ArticleRepository } from '../db/article-repository.ts'
 import { ensureSearchIndex } from '../search/search-index.ts'
 import type { Config } from '../config.ts'
+import { Errors } from '../errors.ts'
+import { WriteLockTimeout, writeWhenFree } from '../db/write-retry.ts'
 
 export interface Kb {
   db: Database
   repo: ArticleRepository
   config: Config
+  /**
+   * Runs a write transaction (one that begins IMMEDIATE) once no other writer holds the lock,
+   * waiting between event-loop turns; a 503 KB_BUSY with Retry-After after config.writeWaitMs.
+   */
+  write: <T>(transaction: () => T) => Promise<T>
 }
 
 declare module 'fastify' {
@@ -42,7 +49,15 @@ async function database (app: FastifyInstance, options: DatabaseOptions): Promis
       app.log.info({ articles: summary.articles, translations: summary.translations }, 'seeded an empty database')
     }
   }
-  app.decorate('kb', { db, repo: new ArticleRepository(db), config: options.config })
+  const write = async <T>(transaction: () => T): Promise<T> => {
+    try {
+      return await writeWhenFree(db, transaction, options.config.writeWaitMs)
+    } catch (err) {
+      if (!(err instanceof WriteLockTimeout)) throw err
+      throw Object.assign(new Errors.Busy(err.message), { headers: { 'Retry-After': '1' } })
+    }
+  }
+  app.decorate('kb', { db, repo: new ArticleRepository(db), config: options.config, write })
   if (owned) app.addHook('onClose', async () => { db.close() })
 }
 

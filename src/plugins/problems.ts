@@ -17,6 +17,8 @@ export function sendProblem (reply: FastifyReply, request: FastifyRequest, statu
   return reply.code(status).type('application/problem+json').send(problem)
 }
 
+const EXPECTED_5XX = new Set(['KB_OVERLOADED', 'KB_BUSY', 'KB_NOT_READY'])
+
 async function problems (app: FastifyInstance): Promise<void> {
   app.setErrorHandler((error: FastifyError & { headers?: Record<string, string> }, request, reply) => {
     if (error.validation) {
@@ -29,7 +31,9 @@ async function problems (app: FastifyInstance): Promise<void> {
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
     if (status >= 500) {
-      request.log.error({ err: error }, 'request failed')
+      // Overload and a busy database are conditions, not faults: a warning, without a stack.
+      if (EXPECTED_5XX.has(error.code)) request.log.warn({ code: error.code, detail: error.message }, 'request refused')
+      else request.log.error({ err: error }, 'request failed')
       const code = error.code?.startsWith('KB_') ? error.code : 'KB_INTERNAL'
       // Only errors this API declares may say what happened; anything else stays in the log.
       const detail = status === 500 || !error.code?.startsWith('KB_') ? 'An internal error occurred; it has been logged.' : error.message

@@ -17,7 +17,7 @@ const security = [{ bearerAuth: [] }]
 
 export default async function articleWriteRoutes (fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const { repo, db, config } = app.kb
+  const { repo, db, config, write } = app.kb
   const store = new ArticleStore(db)
 
   /** If-Match holds when absent, `*` with an existing article, or an ETag of the current revision. */
@@ -62,7 +62,8 @@ export default async function articleWriteRoutes (fastify: FastifyInstance): Pro
         412: problemResponse('If-Match does not match the current revision'),
         413: problemResponse('Body too large (2 MiB at most)'),
         415: problemResponse('Body is not text/markdown'),
-        422: problemResponse('The Markdown is not an importable article')
+        422: problemResponse('The Markdown is not an importable article'),
+        503: problemResponse('Another writer (an import) held the database too long; nothing was written, retry after Retry-After')
       }
     }
   }, async (request, reply) => {
@@ -83,10 +84,10 @@ export default async function articleWriteRoutes (fastify: FastifyInstance): Pro
     if (result.kind === 'skipped') throw new Errors.InvalidArticle(result.reason)
     if (result.article.id !== id) throw new Errors.IdMismatch(`"${id}" is not an id the importer would give; use "${result.article.id}"`)
     // The precondition is checked inside the write's transaction, so no other writer slips in between.
-    const stored = db.transaction(() => {
+    const stored = await write(() => db.transaction(() => {
       checkIfMatch(request.headers['if-match'], id)
       return store.store(result.article, { path: `api:/v1/articles/${id}`, contentHash: sha256(request.body) })
-    }).immediate()
+    }).immediate())
     const article = repo.article(id)!
     reply.code(stored.status === 'created' ? 201 : 200)
     if (stored.status === 'created') reply.header('Location', `/v1/articles/${id}`)
@@ -107,15 +108,16 @@ export default async function articleWriteRoutes (fastify: FastifyInstance): Pro
         ...problemResponses,
         401: problemResponse('No API key, or an invalid one'),
         403: problemResponse('The key lacks the write scope'),
-        412: problemResponse('If-Match does not match the current revision')
+        412: problemResponse('If-Match does not match the current revision'),
+        503: problemResponse('Another writer (an import) held the database too long; nothing was written, retry after Retry-After')
       }
     }
   }, async (request, reply) => {
     const { id } = request.params
-    const deleted = db.transaction(() => {
+    const deleted = await write(() => db.transaction(() => {
       checkIfMatch(request.headers['if-match'], id)
       return store.delete(id)
-    }).immediate()
+    }).immediate())
     if (!deleted) throw new Errors.ArticleNotFound(id)
     return reply.code(204).send(null)
   })

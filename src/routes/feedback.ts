@@ -22,7 +22,7 @@ const FeedbackAccepted = Type.Object({
 
 export default async function feedbackRoutes (fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const { repo, db } = app.kb
+  const { repo, db, write } = app.kb
   const feedback = new FeedbackStore(db)
 
   app.post('/articles/:id/feedback', {
@@ -49,7 +49,8 @@ export default async function feedbackRoutes (fastify: FastifyInstance): Promise
         401: problemResponse('No API key, or an invalid one'),
         403: problemResponse('The key lacks the feedback scope'),
         415: problemResponse('Body is not application/json'),
-        422: problemResponse('Unknown step, or an Idempotency-Key reused with another body')
+        422: problemResponse('Unknown step, or an Idempotency-Key reused with another body'),
+        503: problemResponse('Another writer (an import) held the database too long; nothing was stored, retry after Retry-After')
       }
     }
   }, async (request, reply) => {
@@ -63,9 +64,9 @@ export default async function feedbackRoutes (fastify: FastifyInstance): Promise
     const idempotency = key === undefined
       ? null
       : { scope: request.apiKey?.id ?? `ip:${request.ip}`, key, requestHash: sha256(JSON.stringify([id, body])) }
-    const result = feedback.record({
+    const result = await write(() => feedback.record({
       articleId: id, locale, stepId: body.stepId ?? null, outcome: body.outcome, comment: body.comment ?? null, ticket: body.ticket ?? null, keyId: request.apiKey?.id ?? null
-    }, idempotency)
+    }, idempotency))
     if (result === null) throw new Errors.IdempotencyConflict(key)
     if (result.replayed) reply.header('Idempotent-Replayed', 'true')
     return reply.code(202).send(result.body as Static<typeof FeedbackAccepted>)

@@ -1,0 +1,88 @@
+// Writes from the server next to another writer (an import in another process): the write lock
+// is waited for between event-loop turns, never inside SQLite's busy handler, which would hold
+// every other request still for as long as the import keeps the lock.
+import type { Database } from 'better-sqlite3'
+
+/** SQLite's answers when another connection holds the write lock. */
+export function isBusy (err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+}
+
+export class WriteLockTimeout extends Error {
+  constructor (readonly waitedMs: number) {
+    super(`another writer held the database for ${Math.round(waitedMs)} ms`)
+    this.name = 'WriteLockTimeout'
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Runs `write` (a synchronous transaction that begins IMMEDIATE) once the write lock is free:
+ * each attempt fails at once when it is taken (busy timeout 0 for the attempt), and the next
+ * comes a millisecond or a few later, so other requests are served meanwhile. Importers leave
+ * the lock free for a few milliseconds at least every WRITE_HOLD_MS (see ImportPacer), which
+ * this polling cadence is short enough to notice. Throws WriteLockTimeout after `budgetMs`.
+ */
+export async function writeWhenFree<T> (db: Database, write: () => T, budgetMs: number): Promise<T> {
+  const started = performance.now()
+  const restore = db.pragma('busy_timeout', { simple: true }) as number
+  for (let delay = 1; ; delay = Math.min(delay * 2, 4)) {
+    db.pragma('busy_timeout = 0')
+    try {
+      return write()
+    } catch (err) {
+      if (!isBusy(err)) throw err
+    } finally {
+      db.pragma(`busy_timeout = ${restore}`)
+    }
+    const waited = performance.now() - started
+    if (waited >= budgetMs) throw new WriteLockTimeout(waited)
+    await sleep(delay)
+  }
+}
+
+/** How long an importer may hold the write lock before it lets waiting writers in. */
+export const WRITE_HOLD_MS = 50
+/** How long it leaves the lock free then: longer than writeWhenFree's longest pause. */
+export const WRITE_GAP_MS = 5
+
+/**
+ * Paces a bulk writer that commits file after file back to back (the parallel import stores
+ * what its workers parsed without a pause): after WRITE_HOLD_MS of near-continuous writing it
+ * sleeps WRITE_GAP_MS, so a server's feedback post or PUT waits tens of milliseconds, not
+ * until the import ends. Costs the import about a tenth of its store time at most.
+ */
+export class ImportPacer {
+  private busySince: number | null = null
+  private lastEnd = -Infinity
+  private readonly now: () => number
+  private readonly pause: (ms: number) => void
+
+  constructor (options: { now?: () => number, pause?: (ms: number) => void } = {}) {
+    this.now = options.now ?? (() => performance.now())
+    this.pause = options.pause ?? sleepSync
+  }
+
+  /** Call around each write transaction. */
+  wrote<T> (write: () => T): T {
+    const start = this.now()
+    if (this.busySince === null || start - this.lastEnd >= WRITE_GAP_MS) this.busySince = start
+    try {
+      return write()
+    } finally {
+      this.lastEnd = this.now()
+      if (this.lastEnd - this.busySince >= WRITE_HOLD_MS) {
+        this.pause(WRITE_GAP_MS)
+        this.lastEnd = this.now()
+        this.busySince = null
+      }
+    }
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4))
+function sleepSync (ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms)
+}

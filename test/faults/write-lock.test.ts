@@ -1,0 +1,118 @@
+// Server writes next to an import in another process: the feedback post or PUT waits for the
+// write lock between event-loop turns (reads go on meanwhile), is stored once the lock is
+// free, and is a 503 KB_BUSY with Retry-After, storing nothing, when the lock stays taken
+// past the budget. And the importer's pacer leaves the lock free at regular intervals.
+import t from 'tap'
+import { join } from 'node:path'
+import { openDatabase } from '../../src/db/connection.ts'
+import { ApiKeys } from '../../src/auth/api-keys.ts'
+import { ImportPacer, WRITE_GAP_MS, WRITE_HOLD_MS, writeWhenFree, WriteLockTimeout } from '../../src/db/write-retry.ts'
+import { buildTestApp, SEED_ID } from '../helpers/build-app.ts'
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+t.test('a feedback post waits for another writer without holding up reads', async (t) => {
+  const app = await buildTestApp(t, { config: { writeWaitMs: 3000 } })
+  const dbFile = app.kb.config.dbFile
+  const token = new ApiKeys(app.kb.db).create('t', ['feedback', 'write']).token
+  const count = (): number => app.kb.db.prepare('SELECT count(*) FROM feedback').pluck().get() as number
+  const importer = openDatabase(dbFile)
+  t.teardown(() => importer.close())
+
+  importer.exec('BEGIN IMMEDIATE')
+  const before = count()
+  const post = app.inject({
+    method: 'POST',
+    url: `/v1/articles/${SEED_ID}/feedback`,
+    headers: { authorization: `Bearer ${token}` },
+    payload: { locale: 'ja-JP', outcome: 'resolved' }
+  })
+  // While the post waits, reads are answered: the event loop is not stuck in SQLite.
+  const started = performance.now()
+  const read = await app.inject({ url: `/v1/articles/${SEED_ID}?locale=ja-JP` })
+  t.equal(read.statusCode, 200, 'a read is served while the write waits')
+  t.ok(performance.now() - started < 1000, 'and promptly')
+  let settled = false
+  post.then(() => { settled = true }, () => {})
+  await sleep(100)
+  t.notOk(settled, 'the post is still waiting while the lock is held')
+  importer.exec('COMMIT')
+  const res = await post
+  t.equal(res.statusCode, 202, 'stored once the lock is free')
+  t.equal(count(), before + 1, 'exactly one row')
+})
+
+t.test('a write that waits past the budget is a 503 KB_BUSY with Retry-After and stores nothing', async (t) => {
+  const app = await buildTestApp(t, { config: { writeWaitMs: 150 } })
+  const token = new ApiKeys(app.kb.db).create('t', ['feedback', 'write']).token
+  const importer = openDatabase(app.kb.config.dbFile)
+  t.teardown(() => importer.close())
+  const feedbackRows = (): number => app.kb.db.prepare('SELECT count(*) FROM feedback').pluck().get() as number
+  const etag = (await app.inject({ url: `/v1/articles/${SEED_ID}` })).headers.etag
+
+  importer.exec('BEGIN IMMEDIATE')
+  t.teardown(() => { if (importer.inTransaction) importer.exec('ROLLBACK') })
+  const before = feedbackRows()
+  const post = await app.inject({
+    method: 'POST',
+    url: `/v1/articles/${SEED_ID}/feedback`,
+    headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'busy-1' },
+    payload: { locale: 'en-US', outcome: 'helpful' }
+  })
+  t.equal(post.statusCode, 503)
+  t.equal(post.headers['retry-after'], '1')
+  t.match(post.headers['content-type'], /^application\/problem\+json/)
+  t.equal(post.json().code, 'KB_BUSY')
+  t.equal(feedbackRows(), before, 'nothing stored')
+
+  const del = await app.inject({ method: 'DELETE', url: `/v1/articles/${SEED_ID}`, headers: { authorization: `Bearer ${token}` } })
+  t.equal(del.statusCode, 503, 'DELETE too')
+  t.equal(del.json().code, 'KB_BUSY')
+  importer.exec('ROLLBACK')
+
+  t.equal((await app.inject({ url: `/v1/articles/${SEED_ID}` })).headers.etag, etag, 'the article is unchanged')
+  // The retry with the same Idempotency-Key is now stored, once.
+  const retry = await app.inject({
+    method: 'POST',
+    url: `/v1/articles/${SEED_ID}/feedback`,
+    headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'busy-1' },
+    payload: { locale: 'en-US', outcome: 'helpful' }
+  })
+  t.equal(retry.statusCode, 202)
+  t.equal(retry.headers['idempotent-replayed'], undefined, 'a first store, not a replay of the 503')
+  t.equal(feedbackRows(), before + 1)
+})
+
+t.test('writeWhenFree: errors other than a busy lock pass through at once; the busy timeout is restored', async (t) => {
+  const db = openDatabase(join(t.testdir(), 'x.sqlite'))
+  t.teardown(() => db.close())
+  db.pragma('busy_timeout = 250')
+  await t.rejects(writeWhenFree(db, () => { throw new TypeError('boom') }, 1000), TypeError)
+  t.equal(db.pragma('busy_timeout', { simple: true }), 250)
+  db.exec('CREATE TABLE x (n INTEGER)')
+  const other = openDatabase(db.name)
+  t.teardown(() => other.close())
+  other.exec('BEGIN IMMEDIATE')
+  const started = performance.now()
+  await t.rejects(writeWhenFree(db, () => db.transaction(() => db.prepare('INSERT INTO x VALUES (1)').run()).immediate(), 60), WriteLockTimeout)
+  t.ok(performance.now() - started >= 60, 'waited the budget')
+  t.equal(db.pragma('busy_timeout', { simple: true }), 250, 'restored after busy attempts')
+  other.exec('COMMIT')
+  await writeWhenFree(db, () => db.transaction(() => db.prepare('INSERT INTO x VALUES (1)').run()).immediate(), 60)
+  t.equal(db.prepare('SELECT count(*) FROM x').pluck().get(), 1)
+})
+
+t.test('ImportPacer: back-to-back writes pause WRITE_GAP_MS after WRITE_HOLD_MS; natural gaps reset the clock', async (t) => {
+  let clock = 0
+  const pauses: number[] = []
+  const pacer = new ImportPacer({ now: () => clock, pause: (ms) => { pauses.push(clock); clock += ms } })
+  const write = (ms: number): void => pacer.wrote(() => { clock += ms })
+  for (let i = 0; i < 10; i++) write(10)
+  t.same(pauses, [WRITE_HOLD_MS, 2 * WRITE_HOLD_MS + WRITE_GAP_MS], 'a pause after every 50 ms of continuous writing')
+  pauses.length = 0
+  clock += WRITE_GAP_MS // a natural gap (a parse between stores): no pause needed
+  for (let i = 0; i < 4; i++) { write(10); clock += WRITE_GAP_MS }
+  t.same(pauses, [], 'writes with gaps between them are not paused')
+  t.equal(pacer.wrote(() => 42), 42, 'the write\'s value is returned')
+  t.ok(WRITE_GAP_MS > 4 && WRITE_HOLD_MS >= 10 * WRITE_GAP_MS, 'the gap outlasts writeWhenFree\'s longest pause and costs ≤ 10% of the hold')
+})
