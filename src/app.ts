@@ -9,7 +9,7 @@ import openapi from './plugins/openapi.ts'
 import auth from './plugins/auth.ts'
 import caching from './plugins/caching.ts'
 import rateLimit from '@fastify/rate-limit'
-import helmet from '@fastify/helmet'
+import securityHeaders from './plugins/security-headers.ts'
 import cors from '@fastify/cors'
 import underPressure from '@fastify/under-pressure'
 import { sharedSchemas } from './schemas/common.ts'
@@ -66,7 +66,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   })
 
   await app.register(problems)
-  await app.register(helmet, {
+  await app.register(securityHeaders, {
     // The /docs page (Swagger UI from the package's own assets) needs inline styles and data: images only.
     contentSecurityPolicy: {
       directives: {

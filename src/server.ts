@@ -1,14 +1,12 @@
 // The process: reads the environment, builds the app, listens, and closes gracefully on signals.
 import { buildApp } from './app.ts'
 import { resolveConfig } from './config.ts'
+import { loggerOptions } from './logging.ts'
 
 const config = resolveConfig({}, process.env)
 const app = await buildApp({
   config,
-  logger: {
-    level: config.logLevel,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' }
-  }
+  logger: loggerOptions(config.logLevel)
 })
 
 let closing = false
