@@ -33,6 +33,12 @@ const MESSAGE_SOURCES = 20
 const MAX_TRANSLATIONS = 3
 /** Corrections tried per word. */
 const MAX_CORRECTIONS = 3
+/**
+ * In the "any word" tier, a word found in more than this share of the documents is left out
+ * while rarer terms remain: "OneDrive 0x8009037d" then also finds the code without OneDrive,
+ * not every OneDrive document (15% of them, all ranked), which was most of a query's time.
+ */
+const COMMON_WORD_SHARE = 0.05
 
 export interface SearchOptions {
   /** What the user typed. */
@@ -129,6 +135,7 @@ export class ArticleSearch {
   private readonly wordDocs: Statement
   private readonly wordsFrom: Statement
   private readonly quotedTitles: Statement
+  private readonly documentCount: Statement
 
   constructor (db: Database) {
     this.db = db
@@ -139,6 +146,7 @@ export class ArticleSearch {
     this.highlight = db.prepare(`SELECT ${mark(0)} AS title, ${mark(4)} AS headings, ${mark(5)} AS steps, ${mark(6)} AS callouts, ${mark(7)} AS body
       FROM search_docs WHERE search_docs MATCH ? AND rowid = CAST(? AS INTEGER)`)
     this.wordDocs = db.prepare('SELECT doc FROM search_words_vocab WHERE term = ?').pluck()
+    this.documentCount = db.prepare('SELECT count(*) FROM translations').pluck()
     this.wordsFrom = db.prepare('SELECT term, doc FROM search_words_vocab WHERE term >= ? AND term < ?')
     this.quotedTitles = db.prepare(`SELECT t.title, s.title AS source
       FROM search_docs JOIN translations t ON t.id = search_docs.rowid
@@ -177,7 +185,7 @@ export class ArticleSearch {
     const corrections = found.length < FUZZY_BELOW ? this.correct(translated) : []
     const terms = corrections.length > 0 ? withCorrections(translated, corrections) : translated.terms
     if (corrections.length > 0) collect(terms, 'all', 'corrected')
-    if (terms.length > 1) collect(terms, 'any', 'any')
+    if (terms.length > 1 && found.length < wanted) collect(this.withoutCommonWords(terms), 'any', 'any')
 
     const page = found.slice(offset, offset + limit)
     const results = page.map((article) => this.hit(article, options))
@@ -233,6 +241,18 @@ export class ArticleSearch {
       this.rankedBy.set(key, statement)
     }
     return statement
+  }
+
+  /**
+   * The terms less their common words (see COMMON_WORD_SHARE), when a rarer term that is found
+   * somewhere remains to stand for them (a code, a phrase, a rare word); else all of them.
+   */
+  private withoutCommonWords (terms: QueryTerm[]): QueryTerm[] {
+    const limit = (this.documentCount.get() as number) * COMMON_WORD_SHARE
+    // Codes, phrases and corrected words are never left out; -1: not counted
+    const docs = terms.map((term) => term.kind === 'word' && term.alternatives.length === 0 ? (this.wordDocs.get(foldWord(term.tokens[0]!)) as number | undefined) ?? 0 : -1)
+    if (!docs.some((n) => n === -1 || (n > 0 && n <= limit))) return terms
+    return terms.filter((_, i) => docs[i]! <= limit)
   }
 
   /** One article of the page: served title, snippet and steps. */

@@ -1,0 +1,43 @@
+// The "any word" tier leaves out words most documents hold while a rarer term stands for them:
+// a product name next to an error code does not pull in every document of the product.
+import t, { type Test } from 'tap'
+import { join } from 'node:path'
+import { importPaths } from '../../src/import/import-paths.ts'
+import { searchArticles } from '../../src/search/search-articles.ts'
+import { memoryDb } from './fixtures/search-db.ts'
+
+const article = (title: string, body: string): string => `---\ntitle: ${title}\n---\n# ${title}\n\n${body}\n`
+
+function corpus (t: Test): ReturnType<typeof memoryDb> {
+  const files: Record<string, string> = {
+    'widget-and-code.md': article('Widget sync fails', 'Widget shows error 0x80041234 while syncing.'),
+    'code-alone.md': article('Sync stops', 'Error 0x80041234 appears when the folder is full.'),
+    'rare-word.md': article('Quarantine notices', 'Quarantine notices explain why a message was held.')
+  }
+  for (let i = 0; i < 40; i++) files[`widget-guide-${i}.md`] = article(`Widget guide ${i}`, `Widget setup, part ${i}.`)
+  const dir = t.testdir({ 'en-US': files })
+  const db = memoryDb()
+  const summary = importPaths(db, [join(dir, 'en-US')])
+  if (summary.failed > 0) throw new Error(JSON.stringify(summary.failures))
+  return db
+}
+
+t.test('a common word next to a code: every-term matches, then the code without the word', async (t) => {
+  const db = corpus(t)
+  t.teardown(() => db.close())
+  const page = searchArticles(db, { q: 'widget 0x80041234', locale: 'en-US' })
+  t.same(page.results.map((r) => [r.id, r.match]), [['widget-and-code', 'all'], ['code-alone', 'any']],
+    'the 40 documents that only say "widget" are not ranked')
+})
+
+t.test('a common word next to a rare word, or next to words found nowhere', async (t) => {
+  const db = corpus(t)
+  t.teardown(() => db.close())
+  const rare = searchArticles(db, { q: 'widget quarantine', locale: 'en-US' })
+  t.same(rare.results.map((r) => r.id), ['rare-word'], 'the rare word stands for the common one')
+  const nowhere = searchArticles(db, { q: 'widget zqxjv', locale: 'en-US' })
+  t.equal(nowhere.results.length, 10, 'with nothing rarer found, the common word still finds its documents')
+  t.ok(nowhere.results.every((r) => r.id.includes('widget')))
+  const alone = searchArticles(db, { q: 'widget', locale: 'en-US' })
+  t.equal(alone.results.length, 10, 'a single common word is searched as it is')
+})
