@@ -24,6 +24,8 @@ export default async function feedbackRoutes (fastify: FastifyInstance): Promise
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const { repo, db, write } = app.kb
   const feedback = new FeedbackStore(db)
+  // Feedback is JSON only: without this, fastify's own text/plain parser would hand the schema a string (a 400, not a 415)
+  app.removeContentTypeParser('text/plain')
 
   app.post('/articles/:id/feedback', {
     config: { scope: 'feedback' },
