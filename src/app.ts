@@ -15,6 +15,7 @@ import underPressure from '@fastify/under-pressure'
 import { sharedSchemas } from './schemas/common.ts'
 import { articleSchemas } from './schemas/article.ts'
 import { acceptsJson } from './http/accept.ts'
+import { sharedSerializerFactory } from './http/serializers.ts'
 import { Errors, FRAMEWORK_CODES, problemType, STATUS_TITLES } from './errors.ts'
 import articleRoutes from './routes/articles.ts'
 import scenarioRoutes from './routes/scenarios.ts'
@@ -42,6 +43,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     return503OnClosing: true,
+    schemaController: { compilersFactory: { buildSerializer: sharedSerializerFactory() } },
     // Errors of Node's HTTP parser (oversized headers, a garbage request line) get the problem shape too.
     clientErrorHandler: (err, socket) => {
       const code = (err as NodeJS.ErrnoException).code

@@ -1,12 +1,13 @@
 // The OpenAPI export: builds the app on an empty in-memory database and writes its document.
 import { writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { buildApp } from './app.ts'
 import { resolveConfig } from './config.ts'
 import { openDatabase } from './db/connection.ts'
 import { migrate } from './db/migrate.ts'
+import { PACKAGE_ROOT } from './package-root.ts'
 
-export const OPENAPI_FILE = fileURLToPath(new URL('../openapi/openapi.json', import.meta.url))
+export const OPENAPI_FILE = join(PACKAGE_ROOT, 'openapi', 'openapi.json')
 
 /** The document as committed: stable key order, two-space indent, trailing newline. */
 export async function generateOpenApi (): Promise<string> {

@@ -4,7 +4,7 @@
 //      --cache-dir by size, seed and generator version);
 //   2. its import into a fresh SQLite file through importPaths (what `kb import` runs):
 //      documents/s and the database size;
-//   3. start-up on that database: `node --import tsx src/server.ts`, spawn to "listening on";
+//   3. start-up on that database: `node dist/server.js` (what `npm start` runs, built first), spawn to "listening on";
 //   4. a fastify hello-world (baseline) and the API server, each in a child process, loaded by
 //      autocannon from this process: article, steps, scenario lookup, a list page and search
 //      (a code, a quoted phrase, Japanese words), each at every --connections level, with
@@ -30,6 +30,7 @@ import { buildWorkloads, listTargets, type Workloads } from './workload.ts'
 import { cpuSeconds, measureStartup, ROOT, RssSampler, startApiServer, startBaselineServer, stopChild, type StartedServer, type StartupRun } from './servers.ts'
 import { formatSummary, profileInProcess, summarizeProfileFile, type ProfileSummary } from './profile.ts'
 import type { DirectQuery, DirectResult } from './search-direct.ts'
+import { buildServer } from '../build.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -581,6 +582,8 @@ export async function runBench (options: BenchOptions): Promise<BenchResults> {
 
   // Start-up, each on the same existing database
   code.atServerStart = codeVersion()
+  // The server runs as `npm start` runs it: the bundle, built from the code being measured
+  await buildServer()
   const runs: StartupRun[] = []
   for (let i = 0; i < options.startupRuns; i++) runs.push(await measureStartup(dbFile, workloads.sampleArticlePath))
   const firsts = runs.map((r) => r.firstResponseMs).filter((v): v is number => v !== null)

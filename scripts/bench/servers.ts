@@ -7,7 +7,8 @@ import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-export const SERVER_ENTRY = 'src/server.ts'
+/** What `npm start` runs: the bundle `npm run build` makes (run.ts builds it first). */
+export const SERVER_ENTRY = 'dist/server.js'
 export const BASELINE_ENTRY = 'scripts/bench/baseline-server.ts'
 
 export interface NodeChild {
@@ -17,9 +18,10 @@ export interface NodeChild {
   tail: string[]
 }
 
-/** `node --import tsx <entry>` in the project root, with the given environment on top of ours. */
+/** `node <entry>` in the project root (through tsx for a .ts entry), with the given environment on top of ours. */
 export function spawnNode (entry: string, env: Record<string, string>, nodeArgs: string[] = []): NodeChild {
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : []
+  const proc = spawn(process.execPath, [...nodeArgs, ...loader, entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -199,7 +201,7 @@ export interface StartupRun {
 }
 
 /**
- * Start-up time on an existing database: spawn `node --import tsx src/server.ts` (PORT=0,
+ * Start-up time on an existing database: spawn `node dist/server.js`, as `npm start` does (PORT=0,
  * LOG_LEVEL=info so the listening line is logged) and time the "listening on" line, then the
  * first article response; then stop it.
  */

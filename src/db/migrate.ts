@@ -1,11 +1,11 @@
 // Migrations runner: applies migrations/NNN-*.sql in order, each in a transaction, tracked
 // with PRAGMA user_version; refuses a database newer than the code.
 import { readdirSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import type { Database } from 'better-sqlite3'
+import { PACKAGE_ROOT } from '../package-root.ts'
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
+export const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'migrations')
 
 export interface Migration {
   version: number

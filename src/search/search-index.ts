@@ -128,6 +128,7 @@ export class SearchIndexWriter {
   private readonly deleteWords: Statement
   private readonly translationIds: Statement
   private readonly missing: Statement
+  private readonly ends: Statement
   private readonly blocksOf: Statement
   private readonly linksOf: Statement
 
@@ -143,6 +144,9 @@ export class SearchIndexWriter {
     this.translationIds = db.prepare('SELECT id FROM translations WHERE article_id = ?').pluck()
     this.missing = db.prepare(`SELECT t.id, t.article_id, t.title FROM translations t
       WHERE NOT EXISTS (SELECT 1 FROM search_sources s WHERE s.translation_id = t.id) ORDER BY t.id`)
+    // Both ends of both tables: index lookups, not the scan `missing` is
+    this.ends = db.prepare(`SELECT (SELECT min(id) FROM translations) AS firstTranslation, (SELECT max(id) FROM translations) AS lastTranslation,
+      (SELECT min(translation_id) FROM search_sources) AS firstDocument, (SELECT max(translation_id) FROM search_sources) AS lastDocument`)
     this.blocksOf = db.prepare('SELECT block_id, parent_id, type, data FROM blocks WHERE translation_id = ? ORDER BY position')
     this.linksOf = db.prepare('SELECT text FROM links WHERE translation_id = ? ORDER BY position')
   }
@@ -173,6 +177,12 @@ export class SearchIndexWriter {
    * search migration), from the stored block tree. Returns how many were indexed.
    */
   indexMissing (): number {
+    // The store writes a translation and its document in one transaction, so documents are
+    // missing only for translations stored before the search migration: the oldest ones (and
+    // then every one, until a first import). When the first and the last translation both have
+    // their document, nothing is missing, and the scan below (0.3 s at 100k) is skipped.
+    const ends = this.ends.get() as { firstTranslation: number | null, lastTranslation: number | null, firstDocument: number | null, lastDocument: number | null }
+    if (ends.firstTranslation === ends.firstDocument && ends.lastTranslation === ends.lastDocument) return 0
     return this.db.transaction((): number => {
       const rows = this.missing.all() as MissingRow[]
       for (const row of rows) {

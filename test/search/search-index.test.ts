@@ -87,3 +87,16 @@ t.test('ensureSearchIndex rebuilds what a database lacks, from the stored blocks
   t.same(searchArticles(db, { q: 'Unlicensed Product', locale: 'ja' }), before)
   t.equal(ensureSearchIndex(db), 0, 'nothing left to do')
 })
+
+t.test('ensureSearchIndex also finds the older translations of a database imported into after the search migration', async (t) => {
+  const db = dbWith(SEED)
+  t.teardown(() => db.close())
+  // Translations stored before the search migration are the oldest: here the first one
+  const first = db.prepare('SELECT min(id) FROM translations').pluck().get() as number
+  db.prepare('DELETE FROM search_sources WHERE translation_id = ?').run(first)
+  db.prepare('DELETE FROM search_docs WHERE rowid = ?').run(first)
+  db.prepare('DELETE FROM search_words WHERE rowid = ?').run(first)
+  t.equal(ensureSearchIndex(db), 1, 'the one without a document is indexed')
+  t.equal(count(db, 'search_sources'), count(db, 'translations'))
+  t.equal(ensureSearchIndex(db), 0)
+})
