@@ -129,7 +129,7 @@ export class ArticleStore {
           : parsed
         const contentHash = sha256(JSON.stringify(t))
         if (existing && existing.content_hash === contentHash) continue
-        if (existing && !this.replaces(existing, t, key)) { superseded++; continue }
+        if (existing && !this.replaces(existing, t, key, blocksHash)) { superseded++; continue }
         if (existing) {
           this.search.remove(existing.id) // search
           this.s.deleteTranslation.run(existing.id)
@@ -157,16 +157,21 @@ export class ArticleStore {
   /**
    * Which text wins when two files give the same article and locale: the same file always
    * replaces itself; a real (non-derived) source is never replaced by the English side of a
-   * side-by-side file; between side-by-side English sides, the newer handoff wins.
+   * side-by-side file; between side-by-side English sides, the newer handoff wins, and one of
+   * the same handoff, source hash and text (the English side of the article's next locale
+   * file) changes nothing.
    */
-  private replaces (existing: ExistingTranslation, incoming: Translation, key: string): boolean {
+  private replaces (existing: ExistingTranslation, incoming: Translation, key: string, blocksHash: string): boolean {
     if (existing.source_key === key) return true
     // The side-by-side text of a locale carries its segments and the English structure; a plain
     // file of the same source revision says nothing more, so it does not replace it.
     if (!incoming.derived && existing.derived === 1 && existing.translation_type !== 'source' && incoming.sourceHash !== null && incoming.sourceHash === existing.source_hash) return false
     if (incoming.derived && incoming.translationType === 'source') {
       if (!existing.derived) return false
-      if (existing.translation_type === 'source' && (incoming.handoffDate ?? '') < (existing.handoff_date ?? '')) return false
+      if (existing.translation_type === 'source') {
+        if ((incoming.handoffDate ?? '') < (existing.handoff_date ?? '')) return false
+        if (incoming.handoffDate === existing.handoff_date && incoming.sourceHash === existing.source_hash && blocksHash === existing.blocks_hash) return false
+      }
     }
     return true
   }

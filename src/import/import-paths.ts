@@ -3,10 +3,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import type { Database } from 'better-sqlite3'
-import { parseArticle, ParseError, type ParseOptions, type ParseResult } from '../ingest/parse-article.ts'
+import { parseArticle, ParseError, SourceSideCache, type ParseOptions, type ParseResult } from '../ingest/parse-article.ts'
 import { ArticleStore, sha256, type SourceFile } from '../db/article-store.ts'
 import { localeOfFolder } from '../ingest/article-id.ts'
-import { ImportPacer } from '../db/write-retry.ts'
+import { WriteBatch } from '../db/write-retry.ts'
 
 export interface ImportOptions {
   locale?: string
@@ -67,7 +67,19 @@ export function collectFiles (paths: string[]): { candidates: Candidate[], missi
     if (st.isDirectory()) walk(p, p)
     else candidates.push({ file: p, relative: basename(p) })
   }
-  return { candidates, missing }
+  return { candidates: byArticle(candidates), missing }
+}
+
+/**
+ * The files of one article next to each other (`de-DE/x.md`, `en-US/x.md`, `ja-JP/x.md`),
+ * each article's files in the order of the walk: the English side a parser has just read is
+ * then still at hand for the article's next locale file (SourceSideCache). An article's
+ * outcome depends only on the order of its own files, which stays that of the walk.
+ */
+function byArticle (candidates: Candidate[]): Candidate[] {
+  const keyed = candidates.map((c, i) => ({ c, i, name: basename(c.relative).toLowerCase() }))
+  keyed.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : a.i - b.i)
+  return keyed.map((k) => k.c)
 }
 
 /** The nearest locale-named folder on the file's whole path (`corpus/ja-JP/x.md` → ja-JP). */
@@ -105,10 +117,11 @@ export class ImportTally {
   readonly summary: ImportSummary
   private readonly articles = new Set<string>()
   private readonly started = performance.now()
-  /** Lets a server's writes in between files (see ImportPacer). */
-  private readonly pacer = new ImportPacer()
+  /** Files are committed in batches, with the write lock left free between them (see WriteBatch). */
+  readonly batch: WriteBatch
 
-  constructor (files: number, missing: ImportFailure[]) {
+  constructor (db: Database, files: number, missing: ImportFailure[]) {
+    this.batch = new WriteBatch(db)
     this.summary = { files, articles: 0, translations: 0, steps: 0, links: 0, unchanged: 0, superseded: 0, skipped: 0, failed: 0, failures: [...missing], seconds: 0 }
   }
 
@@ -123,7 +136,7 @@ export class ImportTally {
       this.summary.skipped++
       return
     }
-    const result = this.pacer.wrote(() => store.store(parsed.article, source))
+    const result = this.batch.write(() => store.store(parsed.article, source))
     if (result.status === 'superseded') this.summary.superseded++
     else if (result.status === 'unchanged') this.summary.unchanged++
     else {
@@ -140,7 +153,9 @@ export class ImportTally {
     this.summary.failures.push({ path: `${c.file}${where}`, reason: e.message })
   }
 
+  /** Commits the last batch and returns the summary. */
   finish (): ImportSummary {
+    this.batch.commit()
     this.summary.articles = this.articles.size
     this.summary.failed = this.summary.failures.length
     this.summary.seconds = (performance.now() - this.started) / 1000
@@ -152,17 +167,22 @@ export class ImportTally {
 export function importPaths (db: Database, paths: string[], options: ImportOptions = {}): ImportSummary {
   const store = new ArticleStore(db)
   const { candidates, missing } = collectFiles(paths)
-  const tally = new ImportTally(candidates.length, missing)
-  candidates.forEach((c, i) => {
-    try {
-      const p = prepareFile(c, store, options)
-      tally.prepared(p)
-      if (p.kind === 'parse') tally.store(store, parseArticle(p.text, p.options), p.source)
-    } catch (err) {
-      tally.failed(c, err)
-    } finally {
-      options.onFile?.(i + 1, candidates.length)
-    }
-  })
+  const tally = new ImportTally(db, candidates.length, missing)
+  const sourceSides = new SourceSideCache()
+  try {
+    candidates.forEach((c, i) => {
+      try {
+        const p = prepareFile(c, store, options)
+        tally.prepared(p)
+        if (p.kind === 'parse') tally.store(store, parseArticle(p.text, p.options, sourceSides), p.source)
+      } catch (err) {
+        tally.failed(c, err)
+      } finally {
+        options.onFile?.(i + 1, candidates.length)
+      }
+    })
+  } finally {
+    tally.batch.commit()
+  }
   return tally.finish()
 }

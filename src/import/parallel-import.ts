@@ -26,11 +26,13 @@ export async function importPathsParallel (db: Database, paths: string[], option
   if (threads < 2 || candidates.length < MIN_FILES) return importPaths(db, paths, options)
 
   const store = new ArticleStore(db)
-  const tally = new ImportTally(candidates.length, missing)
+  const tally = new ImportTally(db, candidates.length, missing)
   const workers = Array.from({ length: threads }, () => startWorker())
   const pending = new Map<number, { resolve: (r: WorkerReply) => void }>()
+  const answered = new Set<number>()
   for (const w of workers) {
     w.on('message', (reply: WorkerReply) => {
+      answered.add(reply.id)
       pending.get(reply.id)?.resolve(reply)
       pending.delete(reply.id)
     })
@@ -70,7 +72,10 @@ export async function importPathsParallel (db: Database, paths: string[], option
         if (p instanceof Error) throw p
         tally.prepared(p)
         if (p.kind === 'parse') {
+          // Nothing is held while the workers catch up: the batch so far is committed first.
+          if (!answered.has(i)) tally.batch.commit()
           const reply = await outcomes[i]!
+          answered.delete(i)
           if (!reply.ok) {
             const err = reply.error.name === 'ParseError' ? new ParseError(reply.error.message, reply.error.line) : new Error(reply.error.message)
             throw err
@@ -88,6 +93,7 @@ export async function importPathsParallel (db: Database, paths: string[], option
       }
     }
   } finally {
+    tally.batch.commit()
     await Promise.all(workers.map((w) => w.terminate()))
   }
   return tally.finish()

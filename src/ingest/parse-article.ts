@@ -33,6 +33,36 @@ export class ParseError extends Error {
 
 export type ParseResult = { kind: 'article', article: ParsedArticle } | { kind: 'skipped', reason: string }
 
+/**
+ * English sides of side-by-side files already built, by their text: an article's English side
+ * is the same in each of its ~35 locale files, and parsing it is half the work of each. An
+ * importer that reads an article's files one after the other keeps one of these (a few entries
+ * suffice); the builds it hands out are shared, so nothing may change them.
+ */
+export class SourceSideCache {
+  private readonly builds = new Map<string, BlockBuild>()
+  private readonly capacity: number
+  hits = 0
+
+  constructor (capacity = 16) {
+    this.capacity = capacity
+  }
+
+  build (source: string, docsBase: string, make: () => BlockBuild): BlockBuild {
+    const key = `${docsBase}\n${source}`
+    const cached = this.builds.get(key)
+    if (cached) {
+      this.hits++
+      return cached
+    }
+    const made = make()
+    this.builds.set(key, made)
+    // Map keeps insertion order: the first key is the oldest.
+    if (this.builds.size > this.capacity) this.builds.delete(this.builds.keys().next().value!)
+    return made
+  }
+}
+
 const markdownExtensions = { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] }
 
 /**
@@ -227,11 +257,11 @@ function translationOf (
   }
 }
 
-export function parseArticle (input: string, options: ParseOptions): ParseResult {
+export function parseArticle (input: string, options: ParseOptions, cache?: SourceSideCache): ParseResult {
   const bytes = Buffer.byteLength(input, 'utf8')
   if (bytes > PARSE_LIMITS.bytes) throw new ParseError(`the file is ${bytes} bytes; an article may have ${PARSE_LIMITS.bytes} (${PARSE_LIMITS.bytes / 1024} KiB) at most`)
   try {
-    return parseBounded(input, options)
+    return parseBounded(input, options, cache)
   } catch (err) {
     // A last resort: the limits above should keep every library's recursion shallow.
     if (err instanceof RangeError && /call stack/i.test(err.message)) throw new ParseError('the file nests too deeply to be parsed')
@@ -239,7 +269,7 @@ export function parseArticle (input: string, options: ParseOptions): ParseResult
   }
 }
 
-function parseBounded (input: string, options: ParseOptions): ParseResult {
+function parseBounded (input: string, options: ParseOptions, cache: SourceSideCache | undefined): ParseResult {
   const docsBase = options.docsBase ?? DEFAULT_DOCS_BASE
   // One line-break convention and no BOM, so offsets and comparisons hold.
   const text = input.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n')
@@ -274,7 +304,8 @@ function parseBounded (input: string, options: ParseOptions): ParseResult {
       if (err instanceof SpanError) throw new ParseError(err.message, split.bodyLine + lineOf(split.body, err.offset) - 1)
       throw err
     }
-    const sourceBuild = buildBlocks(parseMarkdown(sxs.source, null), undefined, absoluteUrl)
+    const buildSource = (): BlockBuild => buildBlocks(parseMarkdown(sxs.source, null), undefined, absoluteUrl)
+    const sourceBuild = cache ? cache.build(sxs.source, docsBase, buildSource) : buildSource()
     if (sourceBuild.title === null && !fm.present) return { kind: 'skipped', reason: 'no front matter and no H1: not an article' }
     const localLocale = locale ?? SOURCE_LOCALE
     // The English side decides which paragraphs are callouts, so both sides keep one structure.

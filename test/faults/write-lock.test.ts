@@ -1,12 +1,12 @@
 // Server writes next to an import in another process: the feedback post or PUT waits for the
 // write lock between event-loop turns (reads go on meanwhile), is stored once the lock is
 // free, and is a 503 KB_BUSY with Retry-After, storing nothing, when the lock stays taken
-// past the budget. And the importer's pacer leaves the lock free at regular intervals.
+// past the budget. And the importer's write batches leave the lock free at regular intervals.
 import t from 'tap'
 import { join } from 'node:path'
 import { openDatabase } from '../../src/db/connection.ts'
 import { ApiKeys } from '../../src/auth/api-keys.ts'
-import { ImportPacer, WRITE_GAP_MS, WRITE_HOLD_MS, writeWhenFree, WriteLockTimeout } from '../../src/db/write-retry.ts'
+import { WRITE_GAP_MS, WRITE_HOLD_MS, WriteBatch, writeWhenFree, WriteLockTimeout } from '../../src/db/write-retry.ts'
 import { buildTestApp, SEED_ID } from '../helpers/build-app.ts'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -102,17 +102,44 @@ t.test('writeWhenFree: errors other than a busy lock pass through at once; the b
   t.equal(db.prepare('SELECT count(*) FROM x').pluck().get(), 1)
 })
 
-t.test('ImportPacer: back-to-back writes pause WRITE_GAP_MS after WRITE_HOLD_MS; natural gaps reset the clock', async (t) => {
+t.test('WriteBatch: writes share one transaction for WRITE_HOLD_MS, then the lock is free for WRITE_GAP_MS', async (t) => {
+  const dir = t.testdir()
+  const db = openDatabase(join(dir, 'batch.sqlite'))
+  const other = openDatabase(join(dir, 'batch.sqlite'))
+  other.pragma('busy_timeout = 0')
+  t.teardown(() => { db.close(); other.close() })
+  db.exec('CREATE TABLE x (v INTEGER)')
   let clock = 0
   const pauses: number[] = []
-  const pacer = new ImportPacer({ now: () => clock, pause: (ms) => { pauses.push(clock); clock += ms } })
-  const write = (ms: number): void => pacer.wrote(() => { clock += ms })
-  for (let i = 0; i < 10; i++) write(10)
-  t.same(pauses, [WRITE_HOLD_MS, 2 * WRITE_HOLD_MS + WRITE_GAP_MS], 'a pause after every 50 ms of continuous writing')
-  pauses.length = 0
-  clock += WRITE_GAP_MS // a natural gap (a parse between stores): no pause needed
-  for (let i = 0; i < 4; i++) { write(10); clock += WRITE_GAP_MS }
-  t.same(pauses, [], 'writes with gaps between them are not paused')
-  t.equal(pacer.wrote(() => 42), 42, 'the write\'s value is returned')
+  const batch = new WriteBatch(db, { now: () => clock, pause: (ms) => { pauses.push(ms); clock += ms } })
+  const insert = db.transaction((v: number) => { db.prepare('INSERT INTO x VALUES (?)').run(v) })
+  const seen = (): number => other.prepare('SELECT count(*) FROM x').pluck().get() as number
+  const write = (v: number, ms: number): void => batch.write(() => { insert(v); clock += ms })
+
+  write(1, 10)
+  t.ok(db.inTransaction, 'the batch stays open after a write')
+  t.equal(seen(), 0, 'another connection does not see it yet')
+  t.throws(() => other.exec('BEGIN IMMEDIATE'), { code: 'SQLITE_BUSY' }, 'and cannot write meanwhile')
+  for (let v = 2; v <= 5; v++) write(v, 10)
+  t.same(pauses, [WRITE_GAP_MS], 'committed and paused once the batch had been open WRITE_HOLD_MS')
+  t.notOk(db.inTransaction, 'the lock is free after the commit')
+  t.equal(seen(), 5, 'all five writes committed together')
+
+  // A write that fails rolls back its own savepoint; the others of the batch stay.
+  write(6, 1)
+  t.throws(() => batch.write(() => db.transaction(() => { insert(7); throw new Error('boom') })()), /boom/)
+  write(8, 1)
+  batch.commit()
+  t.same(other.prepare('SELECT v FROM x WHERE v > 5 ORDER BY v').pluck().all(), [6, 8], 'the failed write left nothing, its neighbours are stored')
+  t.notOk(db.inTransaction)
+  batch.commit()
+  t.pass('a second commit is a no-op')
+
+  // Inside a transaction of the caller's own, a write is just part of it.
+  db.exec('BEGIN')
+  write(9, 100)
+  t.same(pauses, [WRITE_GAP_MS], 'no commit, no pause')
+  db.exec('ROLLBACK')
+  t.equal(seen(), 7)
   t.ok(WRITE_GAP_MS > 4 && WRITE_HOLD_MS >= 10 * WRITE_GAP_MS, 'the gap outlasts writeWhenFree\'s longest pause and costs ≤ 10% of the hold')
 })

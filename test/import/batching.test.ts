@@ -1,0 +1,104 @@
+// What makes a large import fast without changing its outcome: files in article order, the
+// English side of an article parsed once (SourceSideCache), stores committed in batches, the
+// same English revision not rewritten by each locale file, and the threaded import giving
+// exactly what the serial one gives.
+import t from 'tap'
+import { readFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { collectFiles, importPaths } from '../../src/import/import-paths.ts'
+import { importPathsParallel } from '../../src/import/parallel-import.ts'
+import { parseArticle, SourceSideCache } from '../../src/ingest/parse-article.ts'
+import type { Database } from '../../src/db/connection.ts'
+import { CORPUS_FOLDERS, corpusDir, seedFile } from '../helpers/corpus.ts'
+import { freshDb, tableCounts } from '../helpers/db.ts'
+
+const corpusPaths = CORPUS_FOLDERS.map((folder) => join(corpusDir, folder))
+const seedText = readFileSync(seedFile, 'utf8')
+const SEED = 'fixing-office-apps-message-unlicensed-product'
+
+t.test('files come in article order, each article\'s files in the order of the walk', async (t) => {
+  const { candidates } = collectFiles(corpusPaths)
+  const names = candidates.map((c) => basename(c.file).toLowerCase())
+  const firstSeen = new Map<string, number>()
+  names.forEach((name, i) => { if (!firstSeen.has(name)) firstSeen.set(name, i) })
+  t.ok(names.every((name, i) => i === 0 || name === names[i - 1] || !names.slice(0, i).includes(name)), 'the files of one article are next to each other')
+  t.same([...firstSeen.keys()], [...firstSeen.keys()].sort(), 'articles in name order')
+  const folders = candidates.filter((c) => basename(c.file) === `${SEED}.md`).map((c) => c.file.slice(corpusDir.length + 1).split('/')[0])
+  t.ok(folders.length >= 4, `the seed article has ${folders.length} files`)
+  t.same(folders, CORPUS_FOLDERS.filter((f) => folders.includes(f)), 'one article\'s files in the order the folders were given')
+})
+
+t.test('an English side parsed once gives what parsing it every time gives', async (t) => {
+  const cache = new SourceSideCache()
+  const { candidates } = collectFiles(corpusPaths)
+  let sideBySide = 0
+  for (const c of candidates) {
+    if (!c.file.endsWith('.md')) continue
+    const text = readFileSync(c.file, 'utf8')
+    const options = { path: c.file.slice(corpusDir.length + 1) }
+    const cached = parseArticle(text, options, cache)
+    const fresh = parseArticle(text, options)
+    if (cached.kind === 'article' && cached.article.form === 'side-by-side') sideBySide++
+    if (JSON.stringify(cached) !== JSON.stringify(fresh)) t.fail(`${options.path}: the cached parse differs`)
+  }
+  t.ok(sideBySide > 200, `${sideBySide} side-by-side files compared`)
+  t.ok(cache.hits > 0, `${cache.hits} English sides came from the cache`)
+  // The cache is bounded.
+  const small = new SourceSideCache(2)
+  const build = (n: number) => () => ({ blocks: [], title: null, anchor: String(n), decisions: new Map(), links: [] })
+  for (const n of [1, 2, 3]) small.build(`source ${n}`, 'base', build(n))
+  t.equal(small.build('source 1', 'base', build(9)).anchor, '9', 'the oldest entry was dropped')
+  t.equal(small.build('source 3', 'base', build(9)).anchor, '3', 'a recent one is kept')
+  t.equal(small.build('source 3', 'other base', build(8)).anchor, '8', 'the docs base is part of the key')
+})
+
+t.test('each locale file of the same English revision does not rewrite the English side', async (t) => {
+  const german = seedText.replace('ms.contentlocale: ja-JP', 'ms.contentlocale: de-DE')
+  const { db, dir } = freshDb(t, { corpus: { 'de-DE': { [`${SEED}.md`]: german }, 'ja-JP': { [`${SEED}.md`]: seedText } } })
+  const summary = importPaths(db, [join(dir, 'corpus')])
+  t.match(summary, { failed: 0, articles: 1, translations: 3 }, 'de-DE, ja-JP and en-US once')
+  t.same(db.prepare('SELECT locale, kind FROM changes ORDER BY seq').all(),
+    [{ locale: 'de-DE', kind: 'created' }, { locale: 'en-US', kind: 'created' }, { locale: 'ja-JP', kind: 'created' }])
+  t.equal(db.prepare("SELECT source_key FROM translations WHERE locale = 'en-US'").pluck().get(), `${SEED}|side-by-side|de-DE`, 'the first file\'s English side stays')
+
+  // A newer handoff of the English source still replaces it.
+  const newer = seedText.replace(/ms\.lasthandoff: .*/, 'ms.lasthandoff: 12/31/2099')
+  const { db: db2, dir: dir2 } = freshDb(t, { corpus: { 'de-DE': { [`${SEED}.md`]: german }, 'ja-JP': { [`${SEED}.md`]: newer } } })
+  t.not(newer, seedText)
+  t.match(importPaths(db2, [join(dir2, 'corpus')]), { failed: 0, translations: 4 })
+  t.equal(db2.prepare("SELECT source_key FROM translations WHERE locale = 'en-US'").pluck().get(), `${SEED}|side-by-side|ja-JP`)
+})
+
+t.test('a file that fails to store fails alone inside its batch', async (t) => {
+  const plain = (title: string): string => `---\ntitle: ${title}\nms.contentlocale: en-US\n---\n# ${title}\n\n1. First step of ${title}.\n2. Second step.\n`
+  const { db, dir } = freshDb(t, { 'en-US': { 'a.md': plain('Alpha'), 'b.md': plain('BOOM'), 'c.md': plain('Gamma') } })
+  db.exec("CREATE TEMP TRIGGER fail_on_boom BEFORE INSERT ON steps WHEN NEW.text LIKE '%BOOM%' BEGIN SELECT RAISE(ABORT, 'boom'); END")
+  const summary = importPaths(db, [join(dir, 'en-US')])
+  t.equal(summary.failed, 1)
+  t.match(summary.failures[0], { path: /b\.md$/, reason: /boom/ })
+  t.notOk(db.inTransaction, 'the last batch is committed')
+  t.same(db.prepare('SELECT id FROM articles ORDER BY id').pluck().all(), ['a', 'c'], 'its neighbours are stored')
+  t.equal(db.prepare("SELECT count(*) FROM steps s JOIN translations tr ON tr.id = s.translation_id WHERE tr.article_id = 'b'").pluck().get(), 0, 'nothing of it is left')
+})
+
+/** Everything an import decides, without row ids and clock times. */
+function contentOf (db: Database): unknown {
+  return {
+    counts: tableCounts(db),
+    translations: db.prepare('SELECT article_id, locale, source_key, content_hash, derived FROM translations ORDER BY article_id, locale').all(),
+    changes: db.prepare('SELECT article_id, locale, kind, revision FROM changes ORDER BY seq').all(),
+    articles: db.prepare('SELECT id, slug, revision FROM articles ORDER BY id').all(),
+    search: db.prepare('SELECT t.article_id, t.locale, d.title, d.codes, d.steps FROM search_docs d JOIN translations t ON t.id = d.rowid ORDER BY 1, 2').all()
+  }
+}
+
+t.test('the threaded import gives what the serial import gives', async (t) => {
+  const { db: serialDb } = freshDb(t)
+  const serial = importPaths(serialDb, corpusPaths)
+  const { db: parallelDb } = freshDb(t)
+  const parallel = await importPathsParallel(parallelDb, corpusPaths, { threads: 2 })
+  t.equal(parallel.failed, 0)
+  t.match(parallel, { files: serial.files, articles: serial.articles, translations: serial.translations, steps: serial.steps, links: serial.links, skipped: serial.skipped })
+  t.notOk(parallelDb.inTransaction, 'the last batch is committed')
+  t.same(contentOf(parallelDb), contentOf(serialDb), 'the same rows, change events and search documents')
+})
