@@ -7,12 +7,15 @@ import { parseArticle, ParseError, SourceSideCache, type ParseOptions, type Pars
 import { ArticleStore, sha256, type SourceFile } from '../db/article-store.ts'
 import { localeOfFolder } from '../ingest/article-id.ts'
 import { WriteBatch } from '../db/write-retry.ts'
+import { OPTIMIZE_AFTER_DOCUMENTS, optimizeSearchIndex } from '../search/search-index.ts'
 
 export interface ImportOptions {
   locale?: string
   docsBase?: string
   /** Called after each file, for a progress bar. */
   onFile?: (done: number, total: number) => void
+  /** Optimize the search index when the run wrote at least this many documents (default OPTIMIZE_AFTER_DOCUMENTS). */
+  optimizeAfter?: number
 }
 
 export interface ImportFailure {
@@ -120,7 +123,13 @@ export class ImportTally {
   /** Files are committed in batches, with the write lock left free between them (see WriteBatch). */
   readonly batch: WriteBatch
 
-  constructor (db: Database, files: number, missing: ImportFailure[]) {
+  private readonly db: Database
+
+  private readonly optimizeAfter: number
+
+  constructor (db: Database, files: number, missing: ImportFailure[], optimizeAfter = OPTIMIZE_AFTER_DOCUMENTS) {
+    this.db = db
+    this.optimizeAfter = optimizeAfter
     this.batch = new WriteBatch(db)
     this.summary = { files, articles: 0, translations: 0, steps: 0, links: 0, unchanged: 0, superseded: 0, skipped: 0, failed: 0, failures: [...missing], seconds: 0 }
   }
@@ -153,9 +162,10 @@ export class ImportTally {
     this.summary.failures.push({ path: `${c.file}${where}`, reason: e.message })
   }
 
-  /** Commits the last batch and returns the summary. */
+  /** Commits the last batch, optimizes the search index after a large run, and returns the summary. */
   finish (): ImportSummary {
     this.batch.commit()
+    if (this.summary.translations > 0 && this.summary.translations >= this.optimizeAfter) optimizeSearchIndex(this.db)
     this.summary.articles = this.articles.size
     this.summary.failed = this.summary.failures.length
     this.summary.seconds = (performance.now() - this.started) / 1000
@@ -167,7 +177,7 @@ export class ImportTally {
 export function importPaths (db: Database, paths: string[], options: ImportOptions = {}): ImportSummary {
   const store = new ArticleStore(db)
   const { candidates, missing } = collectFiles(paths)
-  const tally = new ImportTally(db, candidates.length, missing)
+  const tally = new ImportTally(db, candidates.length, missing, options.optimizeAfter)
   const sourceSides = new SourceSideCache()
   try {
     candidates.forEach((c, i) => {

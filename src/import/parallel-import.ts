@@ -26,7 +26,7 @@ export async function importPathsParallel (db: Database, paths: string[], option
   if (threads < 2 || candidates.length < MIN_FILES) return importPaths(db, paths, options)
 
   const store = new ArticleStore(db)
-  const tally = new ImportTally(db, candidates.length, missing)
+  const tally = new ImportTally(db, candidates.length, missing, options.optimizeAfter)
   const workers = Array.from({ length: threads }, () => startWorker())
   const pending = new Map<number, { resolve: (r: WorkerReply) => void }>()
   const answered = new Set<number>()

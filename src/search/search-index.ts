@@ -195,6 +195,22 @@ export class SearchIndexWriter {
   }
 }
 
+/** An import that wrote at least this many documents leaves the full-text indexes optimized. */
+export const OPTIMIZE_AFTER_DOCUMENTS = 1000
+
+/**
+ * Merges each full-text index into one b-tree segment. Imports leave FTS5 with a segment per
+ * level of its incremental merging (16 at 100k documents), and every query reads the doclists
+ * of all of them: merged, searches at 100k take about a third less time. Costs ~3 s at 100k,
+ * in one transaction (server writes wait for it, within KB_WRITE_WAIT_MS).
+ */
+export function optimizeSearchIndex (db: Database): void {
+  db.transaction(() => {
+    db.prepare("INSERT INTO search_docs (search_docs) VALUES ('optimize')").run()
+    db.prepare("INSERT INTO search_words (search_words) VALUES ('optimize')").run()
+  }).immediate()
+}
+
 /** Indexes whatever the database holds without a search document; see indexMissing. */
 export function ensureSearchIndex (db: Database): number {
   return new SearchIndexWriter(db).indexMissing()

@@ -102,3 +102,18 @@ t.test('the threaded import gives what the serial import gives', async (t) => {
   t.notOk(parallelDb.inTransaction, 'the last batch is committed')
   t.same(contentOf(parallelDb), contentOf(serialDb), 'the same rows, change events and search documents')
 })
+
+t.test('a large import leaves each full-text index in one segment; searches find the same', async (t) => {
+  const segments = (db: Database): number[] => ['search_docs_idx', 'search_words_idx'].map((table) => db.prepare(`SELECT count(DISTINCT segid) FROM ${table}`).pluck().get() as number)
+  const found = (db: Database): unknown => ['0x8004FC12', 'ライセンス', 'Office aktivieren', '"Unlicensed Product"'].map((q) =>
+    db.prepare('SELECT rowid FROM search_docs WHERE search_docs MATCH ? ORDER BY bm25(search_docs), rowid').pluck().all(q.startsWith('"') ? q : `"${q}"`))
+  const { db: plain } = freshDb(t)
+  const left = importPaths(plain, corpusPaths, { optimizeAfter: Infinity })
+  t.ok(segments(plain).every((n) => n > 1), `without: ${segments(plain).join(' and ')} segments`)
+  const { db: optimized } = freshDb(t)
+  const merged = importPaths(optimized, corpusPaths, { optimizeAfter: left.translations })
+  t.equal(merged.translations, left.translations)
+  t.same(segments(optimized), [1, 1], 'one segment each when the run wrote optimizeAfter documents')
+  t.same(found(optimized), found(plain), 'the same documents in the same order')
+  t.same(importPaths(optimized, corpusPaths, { optimizeAfter: 0 }).translations, 0, 'a run that wrote nothing does not optimize')
+})
