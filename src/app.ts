@@ -118,22 +118,23 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   }
   await app.register(caching, { cacheControl: options.config.cacheControl, contentRevision: () => app.kb.repo.contentRevision() })
 
-  app.addHook('onRequest', async (request) => {
-    if (request.url.startsWith('/v1/') && !acceptsJson(request.headers.accept)) throw new Errors.NotAcceptable()
+  // The hooks every request passes through are callback-style: no promise per request.
+  app.addHook('onRequest', (request, _reply, done) => {
+    done(request.url.startsWith('/v1/') && !acceptsJson(request.headers.accept) ? new Errors.NotAcceptable() : undefined)
   })
 
   // While closing, answers end their connection, so idle keep-alive clients cannot hold shutdown open.
   let closing = false
   app.addHook('preClose', async () => { closing = true })
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('Connection', 'close')
-    return payload
+    done(null, payload)
   })
 
   // ajv lets non-finite numbers (`?limit=1e309`) pass `integer` with coercion; refuse them here.
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     const query = request.query as Record<string, unknown> | undefined
-    if (!query) return
+    if (!query) return done()
     for (const [key, value] of Object.entries(query)) {
       if (typeof value === 'number' && !Number.isFinite(value)) {
         const err = new Error(`querystring/${key} must be a finite number`) as Error & { statusCode: number, code: string, validation: unknown[], validationContext: string }
@@ -141,9 +142,10 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
         err.code = 'FST_ERR_VALIDATION'
         err.validation = [{ instancePath: `/${key}`, message: 'must be a finite number', params: {} }]
         err.validationContext = 'querystring'
-        throw err
+        return done(err)
       }
     }
+    done()
   })
 
   await app.register(healthRoutes)

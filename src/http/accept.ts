@@ -3,7 +3,7 @@ const SERVED = ['application/json', 'application/problem+json']
 
 /** True when the Accept header (absent = anything) allows one of the media types served. */
 export function acceptsJson (header: string | undefined): boolean {
-  if (header === undefined || header.trim() === '') return true
+  if (header === undefined || header === '*/*' || header === 'application/json' || header.trim() === '') return true
   for (const range of header.slice(0, 2048).split(',').slice(0, 50)) {
     const [type = '', ...params] = range.split(';').map((p) => p.trim().toLowerCase())
     const q = params.find((p) => p.startsWith('q='))

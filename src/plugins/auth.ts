@@ -1,6 +1,6 @@
 // Bearer API keys: who is calling, and whether the key's scopes allow the route's `config.scope`.
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiKeys, type ApiKey, type Scope } from '../auth/api-keys.ts'
 import { Errors } from '../errors.ts'
 
@@ -31,7 +31,17 @@ async function auth (app: FastifyInstance, options: AuthOptions): Promise<void> 
   const keys = new ApiKeys(app.kb.db)
   app.decorateRequest('apiKey', null)
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style: no promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
+    try {
+      check(request, reply)
+    } catch (err) {
+      return done(err as Error)
+    }
+    done()
+  })
+
+  function check (request: FastifyRequest, reply: FastifyReply): void {
     let token: string | null
     try {
       token = bearer(request)
@@ -56,7 +66,7 @@ async function auth (app: FastifyInstance, options: AuthOptions): Promise<void> 
     }
     // Any key may read; feedback and write need their own scope.
     if (scope !== 'read' && !request.apiKey.scopes.includes(scope)) throw new Errors.Forbidden(scope)
-  })
+  }
 }
 
 export default fp(auth, { name: 'auth', dependencies: ['database'] })

@@ -56,6 +56,10 @@ t.test('every content GET has a strong ETag and Cache-Control; If-None-Match is 
     const other = await app.inject({ url, headers: { 'if-none-match': '"something-else"' } })
     t.equal(other.statusCode, 200, `${url}: another ETag → 200`)
     t.equal(other.body, res.body, `${url}: the same bytes again`)
+    // That one came from the response cache (kept as UTF-8 bytes): same length, type and encoding.
+    t.ok(other.rawPayload.equals(res.rawPayload), `${url}: byte for byte`)
+    t.equal(other.headers['content-length'], String(res.rawPayload.length), `${url}: Content-Length of the cached bytes`)
+    t.equal(other.headers['content-type'], res.headers['content-type'], `${url}: the same Content-Type`)
   }
 })
 
