@@ -97,7 +97,7 @@ function prepare (db: Database) {
         AND (@audience IS NULL OR a.audience = @audience COLLATE NOCASE)
         AND (@available IS NULL OR a.id IN (SELECT article_id FROM translations WHERE locale = @available))
       ORDER BY a.id LIMIT @limit`),
-    titles: db.prepare('SELECT locale, title FROM translations WHERE article_id = ?'),
+    title: db.prepare('SELECT title FROM translations WHERE article_id = ? AND locale = ?').pluck(),
     locales: db.prepare('SELECT locale, count(*) AS articles FROM translations GROUP BY locale ORDER BY locale'),
     allLocales: db.prepare('SELECT DISTINCT locale FROM translations ORDER BY locale'),
     scenarioList: db.prepare(`SELECT scenario_id, count(*) AS articles FROM article_scenarios
@@ -151,9 +151,8 @@ export class ArticleRepository {
     }) as SummaryRow[]
   }
 
-  titles (id: string): Map<string, string> {
-    return new Map((this.s.titles.all(id) as Array<{ locale: string, title: string }>).map((r) => [r.locale, r.title]))
-  }
+  /** One translation's title (an index lookup: a listed article reads one row, not one per locale). */
+  readonly title = (id: string, locale: string): string | undefined => this.s.title.get(id, locale) as string | undefined
 
   locales (): Array<{ locale: string, articles: number }> {
     return this.s.locales.all() as Array<{ locale: string, articles: number }>

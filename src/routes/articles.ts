@@ -53,7 +53,7 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
     const after = q.cursor === undefined ? undefined : String(decodeCursor(q.cursor, config.cursorSecret, 'articles').a)
     const rows = repo.list({ scenario: q.scenario, audience: q.audience, available: q.available, afterId: after, limit: limit + 1 })
     const page = rows.slice(0, limit)
-    const items = page.map((r) => summaryView(r, locale.served, repo.titles(r.id)))
+    const items = page.map((r) => summaryView(r, locale.served, repo.title))
     const last = page.at(-1)
     const next = rows.length > limit && last ? encodeCursor({ k: 'articles', a: last.id }, config.cursorSecret) : null
     setNextLink(request, reply, next)

@@ -64,7 +64,7 @@ export default async function scenarioRoutes (fastify: FastifyInstance): Promise
     const rows = repo.list({ scenario: scenarioId, limit: 1000 })
     if (rows.length === 0) throw new Errors.ScenarioNotFound(scenarioId)
     const locale = serveLocale(request, reply, repo.allLocales(), request.query.locale)
-    const articles = rows.map((r) => summaryView(r, locale.served, repo.titles(r.id)))
+    const articles = rows.map((r) => summaryView(r, locale.served, repo.title))
     return { scenarioId, locale, articles }
   })
 }

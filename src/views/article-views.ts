@@ -139,8 +139,8 @@ export function serveLocaleFor (wanted: string, locales: string[]): string {
 }
 
 /** One article of a list: its title in the page's locale, or the best fallback it has. */
-export function summaryView (r: SummaryRow, wanted: string, titles: Map<string, string>) {
+export function summaryView (r: SummaryRow, wanted: string, titleOf: (id: string, locale: string) => string | undefined) {
   const locales = r.locales ? r.locales.split(',') : []
   const served = serveLocaleFor(wanted, locales)
-  return { id: r.id, slug: r.slug, title: titles.get(served) ?? '', locale: served, scenarioIds: r.scenarios ? r.scenarios.split(',') : [], locales, updatedAt: r.updated_at }
+  return { id: r.id, slug: r.slug, title: titleOf(r.id, served) ?? '', locale: served, scenarioIds: r.scenarios ? r.scenarios.split(',') : [], locales, updatedAt: r.updated_at }
 }
