@@ -122,9 +122,7 @@ export class ImportTally {
   private readonly started = performance.now()
   /** Files are committed in batches, with the write lock left free between them (see WriteBatch). */
   readonly batch: WriteBatch
-
   private readonly db: Database
-
   private readonly optimizeAfter: number
 
   constructor (db: Database, files: number, missing: ImportFailure[], optimizeAfter = OPTIMIZE_AFTER_DOCUMENTS) {
