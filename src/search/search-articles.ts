@@ -170,10 +170,14 @@ export class ArticleSearch {
     const wanted = offset + limit + 1
     const found: RankedArticle[] = []
     const seen = new Set<string>()
+    // A tier whose expression an earlier tier ran finds nothing new (a quoted message plus one
+    // word is the same expression as typed and as every word): it is not run again.
+    const tried = new Set<string>()
     // Each tier adds the articles the ones before did not find
     const collect = (terms: QueryTerm[], mode: 'all' | 'any', match: MatchKind): void => {
       const expression = buildMatchQuery({ terms, asTyped: null, truncated: false }, mode)
-      if (found.length >= wanted || expression === '') return
+      if (found.length >= wanted || expression === '' || tried.has(expression)) return
+      tried.add(expression)
       const rows = this.rankArticles(expression, scope, wanted - found.length + seen.size)
       for (const row of rows) {
         if (seen.has(row.articleId)) continue

@@ -3,7 +3,7 @@
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import { importPaths } from '../../src/import/import-paths.ts'
-import { searchArticles } from '../../src/search/search-articles.ts'
+import { ArticleSearch, searchArticles } from '../../src/search/search-articles.ts'
 import { memoryDb } from './fixtures/search-db.ts'
 
 const article = (title: string, body: string): string => `---\ntitle: ${title}\n---\n# ${title}\n\n${body}\n`
@@ -40,4 +40,20 @@ t.test('a common word next to a rare word, or next to words found nowhere', asyn
   t.ok(nowhere.results.every((r) => r.id.includes('widget')))
   const alone = searchArticles(db, { q: 'widget', locale: 'en-US' })
   t.equal(alone.results.length, 10, 'a single common word is searched as it is')
+})
+
+t.test('a tier whose expression an earlier tier ran is not run again, and finds the same', async (t) => {
+  const db = corpus(t)
+  t.teardown(() => db.close())
+  const search = new ArticleSearch(db)
+  // rankArticles is private: counted here from outside, as the profile scripts do.
+  const ranked: string[] = []
+  const spied = search as unknown as { rankArticles: (match: string, ...rest: unknown[]) => unknown }
+  const rank = spied.rankArticles.bind(search)
+  spied.rankArticles = (match, ...rest) => { ranked.push(match); return rank(match, ...rest) }
+  const page = search.search({ q: '"widget shows" sync', locale: 'en-US' })
+  t.same(page.results[0] && [page.results[0].id, page.results[0].match], ['widget-and-code', 'phrase'], 'the phrase and the word found the article')
+  t.ok(ranked.length >= 2, `tiers run: ${ranked.join(' | ')}`)
+  t.equal(new Set(ranked).size, ranked.length, 'no expression ranked twice')
+  t.same(searchArticles(db, { q: '"widget shows" sync', locale: 'en-US' }).results.map((r) => [r.id, r.match]), page.results.map((r) => [r.id, r.match]), 'the same page as a fresh search')
 })
