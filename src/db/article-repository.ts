@@ -45,7 +45,7 @@ export interface LinkRow {
   href: string
   text: string
   title: string | null
-  kind: 'article' | 'docs' | 'support' | 'short' | 'external'
+  kind: 'article' | 'docs' | 'support' | 'short' | 'external' | 'unsafe'
   article_id: string | null
   block_id: string
   step_id: string | null

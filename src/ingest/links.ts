@@ -8,6 +8,9 @@ const DOCS_HOSTS = new Set(['docs.microsoft.com', 'learn.microsoft.com', 'techne
 const SUPPORT_HOSTS = new Set(['support.microsoft.com', 'support.office.com', 'answers.microsoft.com', 'support.office365.com'])
 const SHORT_HOSTS = new Set(['aka.ms', 'go.microsoft.com', 'akams.microsoft.com'])
 
+/** Schemes that run code or carry a document of their own where a reader expects a page. */
+const UNSAFE_SCHEMES = new Set(['javascript:', 'vbscript:', 'data:', 'file:', 'blob:'])
+
 export interface ResolvedLink {
   href: string
   kind: LinkKind
@@ -38,6 +41,8 @@ export function resolveLink (raw: string, docsBase: string = DEFAULT_DOCS_BASE):
   } catch {
     return { href: target, kind: 'external', targetArticleId: null }
   }
+  // An integrator must not render these as links: `unsafe` says so (the href is kept as written).
+  if (UNSAFE_SCHEMES.has(url.protocol)) return { href: target, kind: 'unsafe', targetArticleId: null }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return { href: target, kind: 'external', targetArticleId: null }
   }

@@ -67,7 +67,7 @@ export interface ImageBlock {
 
 export type Block = HeadingBlock | ParagraphBlock | CalloutBlock | ListBlock | TableBlock | CodeBlock | ImageBlock
 
-export type LinkKind = 'article' | 'docs' | 'support' | 'short' | 'external'
+export type LinkKind = 'article' | 'docs' | 'support' | 'short' | 'external' | 'unsafe'
 
 export interface Link {
   href: string

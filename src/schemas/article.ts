@@ -100,7 +100,9 @@ export const LinkSchema = Type.Object({
   href: Type.String({ description: 'Absolute URL' }),
   text: Type.String(),
   title: Nullable(Type.String()),
-  kind: Type.Union([Type.Literal('article'), Type.Literal('docs'), Type.Literal('support'), Type.Literal('short'), Type.Literal('external')]),
+  kind: Type.Union([Type.Literal('article'), Type.Literal('docs'), Type.Literal('support'), Type.Literal('short'), Type.Literal('external'), Type.Literal('unsafe')], {
+    description: 'Where the link points: another article of this KB, the docs site, the support site, a short link, elsewhere, or `unsafe` (a javascript:, vbscript:, data:, file: or blob: URL: never render it as a link)'
+  }),
   articleId: Nullable(Type.String({ description: 'For links to another article of this KB that is present' })),
   context: Type.Union([Type.Literal('step'), Type.Literal('related'), Type.Literal('block')]),
   blockId: Type.String(),

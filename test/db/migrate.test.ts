@@ -80,3 +80,31 @@ t.test('a file database is in WAL mode with foreign keys on', async (t) => {
   t.equal(other.pragma('journal_mode', { simple: true }), 'wal', 'WAL persists in the file')
   t.equal(other.pragma('foreign_keys', { simple: true }), 1, 'every connection turns foreign keys on')
 })
+
+t.test('005: links with script URLs become kind unsafe; every row, index and cascade stays', async (t) => {
+  const dir = t.testdir({ 'en-US': { 'a.md': '---\ntitle: A\nms.contentlocale: en-US\n---\n# A\n\nSee [docs](/microsoft-365/admin) and [mail](mailto:x@example.com).\n' } })
+  const db = openTestDb(t, dir)
+  const all = loadMigrations()
+  const at = all.findIndex((m) => m.name.startsWith('005-'))
+  t.ok(at > 0, 'there is a migration 005')
+  migrate(db, all.slice(0, at))
+  const { importPaths } = await import('../../src/import/import-paths.ts')
+  t.equal(importPaths(db, [join(dir, 'en-US')]).failed, 0)
+  const tid = db.prepare('SELECT id FROM translations').pluck().get() as number
+  const insert = db.prepare("INSERT INTO links (translation_id, position, href, text, title, kind, target_key, block_id, step_id, context) VALUES (?, ?, ?, 'x', NULL, 'external', NULL, 'b1', NULL, 'block')")
+  const hostile = ['javascript:alert(1)', ' JaVaScRiPt:alert(2)', 'java\tscript:alert(3)', 'vbscript:x', 'data:text/html,x', 'file:///etc/passwd', 'blob:https://x/y']
+  hostile.forEach((href, i) => insert.run(tid, 10 + i, href))
+  const before = db.prepare('SELECT position, href, kind FROM links ORDER BY position').all() as Array<{ position: number, href: string, kind: string }>
+
+  migrate(db, all)
+  t.equal(schemaVersion(db), latestVersion())
+  const after = db.prepare('SELECT position, href, kind FROM links ORDER BY position').all() as Array<{ position: number, href: string, kind: string }>
+  t.same(after.map((r) => [r.position, r.href]), before.map((r) => [r.position, r.href]), 'the same rows')
+  t.same(after.filter((r) => r.position >= 10).map((r) => r.kind), hostile.map(() => 'unsafe'), 'script, data, file and blob URLs are unsafe')
+  t.same(after.filter((r) => r.position < 10).map((r) => r.kind), before.filter((r) => r.position < 10).map((r) => r.kind), 'the others keep their kind')
+  t.ok(after.some((r) => r.kind === 'external' && r.href.startsWith('mailto:')), 'mailto: stays external')
+  t.ok(db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'links_target'").get(), 'the index is back')
+  t.throws(() => db.prepare("UPDATE links SET kind = 'bogus' WHERE position = 10").run(), /CHECK/, 'the CHECK still holds')
+  db.prepare('DELETE FROM translations WHERE id = ?').run(tid)
+  t.equal(db.prepare('SELECT count(*) FROM links').pluck().get(), 0, 'deleting the translation still deletes its links')
+})

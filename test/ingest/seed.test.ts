@@ -208,6 +208,10 @@ t.test('links', async (t) => {
   t.equal(resolveLink('https://support.office.com/article/x').kind, 'support')
   t.equal(resolveLink('https://support.microsoft.com/topic/x').kind, 'support')
   t.equal(resolveLink('https://docs.microsoft.com/azure/x').kind, 'docs')
+  for (const href of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', '  java\tscript:alert(1)', 'vbscript:msgbox(1)', 'data:text/html,<script>alert(1)</script>', 'file:///etc/passwd']) {
+    t.match(resolveLink(href), { kind: 'unsafe', targetArticleId: null, href: href.trim() }, `${JSON.stringify(href)}: unsafe, never to be rendered as a link`)
+  }
+  t.equal(resolveLink('mailto:admin@example.com').kind, 'external', 'mailto: is an ordinary external link')
   t.equal(resolveLink('https://portal.azure.com/#blade').kind, 'external')
   t.equal(resolveLink('ms-settings:display').kind, 'external', 'a non-web scheme stays as it is')
 

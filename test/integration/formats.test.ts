@@ -202,6 +202,17 @@ t.test('HTML is sanitized and self-contained, whatever the Markdown holds', asyn
     })
   }
 
+  t.test('/links marks script URLs unsafe, so an integrator does not render them as links', async (t) => {
+    const res = await app.inject('/v1/articles/hostile-markup/links')
+    t.equal(res.statusCode, 200)
+    const links = (res.json() as { links: Array<{ href: string, kind: string, text: string }> }).links
+    const scripted = links.filter((l) => /script:/i.test(l.href))
+    t.ok(scripted.length >= 3, `${scripted.length} links with a script URL`)
+    t.same(scripted.filter((l) => l.kind !== 'unsafe'), [], 'every one of them is kind unsafe')
+    t.same(links.filter((l) => l.kind === 'unsafe' && !/script:/i.test(l.href)), [], 'and nothing else is')
+    t.ok(links.some((l) => l.kind === 'docs' && l.text === 'docs'), 'the docs link keeps its kind')
+  })
+
   t.test('the harmless content survives sanitizing', async (t) => {
     const html = (await rendered(t, app, '/v1/articles/hostile-markup?format=html')).content
     t.match(html, '<a href="https://learn.microsoft.com/microsoft-365/admin">docs</a>', 'a docs link, made absolute')
