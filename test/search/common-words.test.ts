@@ -57,3 +57,20 @@ t.test('a tier whose expression an earlier tier ran is not run again, and finds 
   t.equal(new Set(ranked).size, ranked.length, 'no expression ranked twice')
   t.same(searchArticles(db, { q: '"widget shows" sync', locale: 'en-US' }).results.map((r) => [r.id, r.match]), page.results.map((r) => [r.id, r.match]), 'the same page as a fresh search')
 })
+
+t.test('the document count behind the common-word share is read once per content revision', async (t) => {
+  const db = corpus(t)
+  t.teardown(() => db.close())
+  const search = new ArticleSearch(db)
+  const counted = search as unknown as { documentCount: { get: () => unknown } }
+  const statement = counted.documentCount
+  let reads = 0
+  counted.documentCount = { get: () => { reads++; return statement.get() } }
+  search.search({ q: 'widget 0x80041234', locale: 'en-US' })
+  search.search({ q: 'widget quarantine', locale: 'en-US' })
+  t.equal(reads, 1, 'two searches, one count')
+  const dir = t.testdir({ 'en-US': { 'later.md': article('Later widget', 'Widget news.') } })
+  t.equal(importPaths(db, [join(dir, 'en-US')]).failed, 0)
+  search.search({ q: 'widget quarantine', locale: 'en-US' })
+  t.equal(reads, 2, 'counted again after an import')
+})
