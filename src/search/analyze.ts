@@ -51,6 +51,36 @@ export function normalizeText (input: string, withMap = false): NormalizedText {
   return segmentCjk(pass1, withMap)
 }
 
+/**
+ * normalizeText(original, true) for an original whose normalized text is already known (a
+ * line FTS5 gave back marked): the Japanese/Chinese word breaks are read off `normalized`
+ * instead of segmenting the line again, which costs far more than the rest of a snippet.
+ * Null when `normalized` is not the original's NFKC text with spaces inserted.
+ */
+export function alignNormalized (original: string, normalized: string): NormalizedText | null {
+  const pass1 = nfkc(original, true)
+  const source = pass1.text
+  if (source.length === normalized.length) return source === normalized ? pass1 : null
+  const from = new Int32Array(normalized.length)
+  const to = new Int32Array(normalized.length)
+  let j = 0
+  for (let i = 0; i < normalized.length; i++) {
+    if (j < source.length && normalized.charCodeAt(i) === source.charCodeAt(j)) {
+      from[i] = pass1.from![j]!
+      to[i] = pass1.to![j]!
+      j++
+    } else if (normalized.charCodeAt(i) === 32) {
+      // A space segmentation inserted: empty, at the start of the unit it precedes
+      const point = j < source.length ? pass1.from![j]! : (pass1.to![source.length - 1] ?? 0)
+      from[i] = point
+      to[i] = point
+    } else {
+      return null
+    }
+  }
+  return j === source.length ? { text: normalized, from, to } : null
+}
+
 /** normalizeText for the index. The locale is not needed yet: the rules depend on the script. */
 export function normalizeForIndex (text: string, _locale?: string): string {
   return normalizeText(text).text

@@ -1,6 +1,6 @@
 // Snippets: FTS5 marks matches in the normalized text it stores; this maps them back onto the
 // text as written and cuts the best passage, as plain text with offsets and as marked HTML.
-import { foldWord, normalizeText } from './analyze.ts'
+import { alignNormalized, foldWord, normalizeText } from './analyze.ts'
 
 /** Marks given to FTS5 highlight(): normalized text never holds control characters. */
 export const MARK_OPEN = '\u0002'
@@ -48,7 +48,7 @@ export function markedRanges (highlighted: string): { text: string, ranges: Rang
 export function originalRanges (original: string, highlighted: string): Range[] {
   const { text, ranges } = markedRanges(highlighted)
   if (ranges.length === 0) return []
-  const normalized = normalizeText(original, true)
+  const normalized = alignNormalized(original, text) ?? normalizeText(original, true)
   if (normalized.text !== text || normalized.from === null || normalized.to === null) return []
   const out: Range[] = []
   for (const [start, end] of ranges) {

@@ -1,8 +1,9 @@
 // Search text analysis: normalization and its offset map, error codes, quoted messages and the
 // MATCH expression built from user input.
 import t from 'tap'
+import fc from 'fast-check'
 import {
-  analyzeQuery, buildMatchQuery, extractErrorCodes, extractQuotedMessages, foldWord, MAX_QUERY_TERMS,
+  alignNormalized, analyzeQuery, buildMatchQuery, extractErrorCodes, extractQuotedMessages, foldWord, MAX_QUERY_TERMS,
   normalizeForIndex, normalizeText
 } from '../../src/search/analyze.ts'
 import { boundedDistance } from '../../src/search/edit-distance.ts'
@@ -108,4 +109,41 @@ t.test('boundedDistance', async (t) => {
   t.equal(boundedDistance('office', 'license', 2), 3, 'beyond the bound: bound + 1')
   t.equal(boundedDistance('', 'abc', 3), 3)
   t.equal(boundedDistance('same', 'same', 0), 0)
+})
+
+t.test('alignNormalized: the offset map of normalizeText, read off the normalized text', async (t) => {
+  const lines = [
+    'Office のライセンス認証に失敗しました。Microsoft 365アプリを再インストールしてください。',
+    'エラー コード ０ｘ８００４ＦＣ１２ が表示される場合は、ﾗｲｾﾝｽ を確認します。',
+    '在 Outlook 中，您的邮箱已满。请删除一些邮件。',
+    'Plain English, no CJK at all: 0x80070005.',
+    'Gemischt: Teams-Besprechung 会議 und ein\u200bunsichtbares Zeichen.',
+    'e\u0301 composed and ｶﾞ half-width and 々 and ー marks',
+    ''
+  ]
+  for (const line of lines) {
+    const full = normalizeText(line, true)
+    const aligned = alignNormalized(line, full.text)
+    t.ok(aligned, `aligned: ${line.slice(0, 30)}`)
+    t.equal(aligned?.text, full.text)
+    t.same(Array.from(aligned?.from ?? []), Array.from(full.from ?? []), 'the same start offsets')
+    t.same(Array.from(aligned?.to ?? []), Array.from(full.to ?? []), 'the same end offsets')
+  }
+  t.equal(alignNormalized('会議の予定', '会議 の 予定 表'), null, 'more text than the original: no alignment')
+  t.equal(alignNormalized('会議の予定', '会議 の'), null, 'less text than the original: no alignment')
+  t.equal(alignNormalized('abc', 'abd'), null, 'another text: no alignment')
+})
+
+t.test('alignNormalized agrees with normalizeText on generated mixed-script text', async (t) => {
+  const piece = fc.oneof(
+    fc.constantFrom(' ', '\n', 'Office', '365', 'アプリ', '会議の予定表', 'ﾗｲｾﾝｽ', '０ｘ８００４', 'e\u0301', '\u200b', '\u00ad', 'ー', '々', '。', '、', '「', '」', '邮箱已满', 'é', '\t', '\u0001'),
+    fc.string({ unit: 'grapheme', maxLength: 12 })
+  )
+  fc.assert(fc.property(fc.array(piece, { maxLength: 20 }).map((p) => p.join('')), (line) => {
+    const full = normalizeText(line, true)
+    const aligned = alignNormalized(line, full.text)
+    return aligned !== null && aligned.text === full.text &&
+      Array.from(aligned.from!).join() === Array.from(full.from!).join() && Array.from(aligned.to!).join() === Array.from(full.to!).join()
+  }), { seed: 20261126, numRuns: 2000 })
+  t.pass('2,000 generated lines')
 })
