@@ -43,7 +43,7 @@ const MAX_CORRECTIONS = 3
  * than COMMON_WORD_MIN_DOCS) is left out while rarer terms remain: "OneDrive 0x8009037d" then
  * also finds the code without OneDrive, not every OneDrive document (15% of them, all ranked),
  * which was most of a query's time. At 100k documents, 1% (not 5%) also leaves out the product
- * names of the page-filling articles ("Excel" in 3%): code queries ~25% faster, eval unchanged.
+ * names of the page-filling articles ("Excel" in 3%): code queries ~20% faster, eval unchanged.
  */
 const COMMON_WORD_SHARE = 0.01
 const COMMON_WORD_MIN_DOCS = 20
