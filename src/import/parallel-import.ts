@@ -29,10 +29,8 @@ export async function importPathsParallel (db: Database, paths: string[], option
   const tally = new ImportTally(db, candidates.length, missing, options.optimizeAfter)
   const workers = Array.from({ length: threads }, () => startWorker())
   const pending = new Map<number, { resolve: (r: WorkerReply) => void }>()
-  const answered = new Set<number>()
   for (const w of workers) {
     w.on('message', (reply: WorkerReply) => {
-      answered.add(reply.id)
       pending.get(reply.id)?.resolve(reply)
       pending.delete(reply.id)
     })
@@ -73,9 +71,8 @@ export async function importPathsParallel (db: Database, paths: string[], option
         tally.prepared(p)
         if (p.kind === 'parse') {
           // Nothing is held while the workers catch up: the batch so far is committed first.
-          if (!answered.has(i)) tally.batch.commit()
+          if (pending.has(i)) tally.batch.commit()
           const reply = await outcomes[i]!
-          answered.delete(i)
           if (!reply.ok) {
             const err = reply.error.name === 'ParseError' ? new ParseError(reply.error.message, reply.error.line) : new Error(reply.error.message)
             throw err
