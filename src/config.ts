@@ -1,4 +1,5 @@
 // Configuration resolved in one pure function: explicit option > environment > default.
+import { availableParallelism } from 'node:os'
 import { DEFAULT_DOCS_BASE } from './ingest/links.ts'
 
 export interface Config {
@@ -21,6 +22,8 @@ export interface Config {
   maxEventLoopDelay: number
   /** How long a write (feedback, PUT, DELETE) waits for another writer (an import) before a 503. */
   writeWaitMs: number
+  /** Worker threads that run searches off the event loop (0: searches run on it). */
+  searchThreads: number
 }
 
 export type Env = Record<string, string | undefined>
@@ -92,6 +95,7 @@ export function resolveConfig (options: Partial<Config> = {}, env: Env = {}): Co
     rateLimit: options.rateLimit ?? count('KB_RATE_LIMIT', env.KB_RATE_LIMIT, 1200),
     corsOrigins: options.corsOrigins ?? origins(env.KB_CORS_ORIGINS),
     maxEventLoopDelay: options.maxEventLoopDelay ?? count('KB_MAX_EVENT_LOOP_DELAY', env.KB_MAX_EVENT_LOOP_DELAY, 1000),
-    writeWaitMs: options.writeWaitMs ?? count('KB_WRITE_WAIT_MS', env.KB_WRITE_WAIT_MS, 5000)
+    writeWaitMs: options.writeWaitMs ?? count('KB_WRITE_WAIT_MS', env.KB_WRITE_WAIT_MS, 5000),
+    searchThreads: options.searchThreads ?? count('KB_SEARCH_THREADS', env.KB_SEARCH_THREADS, Math.min(4, availableParallelism()))
   }
 }

@@ -33,3 +33,4 @@ try {
   app.log.error({ err }, 'could not start')
   process.exit(1)
 }
+app.kb.searchPool?.start()

@@ -10,6 +10,10 @@ import { ensureSearchIndex } from '../search/search-index.ts'
 import type { Config } from '../config.ts'
 import { Errors } from '../errors.ts'
 import { WriteLockTimeout, writeWhenFree } from '../db/write-retry.ts'
+import { SearchPool } from '../search/search-pool.ts'
+
+/** Searches waiting for a search thread at most; more are answered 503 at once. */
+const MAX_QUEUED_SEARCHES = 500
 
 export interface Kb {
   db: Database
@@ -20,6 +24,11 @@ export interface Kb {
    * waiting between event-loop turns; a 503 KB_BUSY with Retry-After after config.writeWaitMs.
    */
   write: <T>(transaction: () => T) => Promise<T>
+  /**
+   * Search threads with connections of their own (config.searchThreads), or null: searches then
+   * run on the event loop. An in-memory database has no file for a thread to open.
+   */
+  searchPool: SearchPool | null
 }
 
 declare module 'fastify' {
@@ -57,8 +66,15 @@ async function database (app: FastifyInstance, options: DatabaseOptions): Promis
       throw Object.assign(new Errors.Busy(err.message), { headers: { 'Retry-After': '1' } })
     }
   }
-  app.decorate('kb', { db, repo: new ArticleRepository(db), config: options.config, write })
-  if (owned) app.addHook('onClose', async () => { db.close() })
+  // Started after the migrations: the threads open the database read-only.
+  const searchPool = options.config.searchThreads > 0 && !db.memory
+    ? new SearchPool(db.name, { threads: options.config.searchThreads, maxWaitMs: options.config.maxEventLoopDelay, maxQueued: MAX_QUEUED_SEARCHES })
+    : null
+  app.decorate('kb', { db, repo: new ArticleRepository(db), config: options.config, write, searchPool })
+  app.addHook('onClose', async () => {
+    await searchPool?.close()
+    if (owned) db.close()
+  })
 }
 
 export default fp(database, { name: 'database' })

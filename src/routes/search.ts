@@ -6,7 +6,8 @@ import { CursorQuery, LocaleInfoRef, LocaleQuery, problemResponses } from '../sc
 import { Errors } from '../errors.ts'
 import { serveLocale } from '../http/content-locale.ts'
 import { setNextLink } from '../http/link-header.ts'
-import { ArticleSearch, DEFAULT_LIMIT, MAX_LIMIT, SearchCursorError } from '../search/search-articles.ts'
+import { ArticleSearch, DEFAULT_LIMIT, MAX_LIMIT, SearchCursorError, type SearchOptions, type SearchPage } from '../search/search-articles.ts'
+import { SearchUnavailableError } from '../search/search-pool.ts'
 
 const SearchHitSchema = Type.Object({
   id: Type.String(),
@@ -29,8 +30,9 @@ const SearchHitSchema = Type.Object({
 
 export default async function searchRoutes (fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const { repo, db } = app.kb
-  const search = new ArticleSearch(db)
+  const { repo, db, searchPool } = app.kb
+  const inProcess = new ArticleSearch(db)
+  const search = async (options: SearchOptions): Promise<SearchPage> => searchPool ? await searchPool.search(options) : inProcess.search(options)
 
   app.get('/search', {
     config: { cache: true },
@@ -65,9 +67,10 @@ export default async function searchRoutes (fastify: FastifyInstance): Promise<v
     const locale = serveLocale(request, reply, repo.allLocales(), q.locale)
     let page
     try {
-      page = search.search({ q: q.q, locale: locale.served, limit: q.limit, cursor: q.cursor, scenario: q.scenario, audience: q.audience })
+      page = await search({ q: q.q, locale: locale.served, limit: q.limit, cursor: q.cursor, scenario: q.scenario, audience: q.audience })
     } catch (err) {
       if (err instanceof SearchCursorError) throw new Errors.InvalidCursor()
+      if (err instanceof SearchUnavailableError) throw Object.assign(new Errors.Overloaded(err.message), { headers: { 'Retry-After': '1' } })
       throw err
     }
     setNextLink(request, reply, page.nextCursor)

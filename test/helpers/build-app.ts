@@ -24,8 +24,9 @@ export interface TestAppOptions {
   /** Import these files or folders instead (relative ones from the temp dir); the app then seeds nothing. */
   paths?: string[]
   /**
-   * Config on top of the test defaults: rate limiting off (tests send thousands of requests) and
-   * load shedding off (a test's synchronous import blocks the event loop the app measures).
+   * Config on top of the test defaults: rate limiting off (tests send thousands of requests),
+   * load shedding off (a test's synchronous import blocks the event loop the app measures) and
+   * searches on the event loop (test/search/search-pool.test.ts shows threads give the same pages).
    */
   config?: Partial<Config>
   /** Wait for `ready()` (default). Pass false to add routes first; `inject` readies the app. */
@@ -53,7 +54,7 @@ export async function buildTestApp (t: TestContext, options: TestAppOptions = {}
   } finally {
     db.close()
   }
-  const app = await buildApp({ config: resolveConfig({ dbFile, rateLimit: 0, maxEventLoopDelay: 0, ...options.config }) })
+  const app = await buildApp({ config: resolveConfig({ dbFile, rateLimit: 0, maxEventLoopDelay: 0, searchThreads: 0, ...options.config }) })
   t.teardown(() => app.close())
   if (options.ready ?? true) await app.ready()
   return app

@@ -32,10 +32,12 @@ export interface IntegrationApp {
 
 /**
  * The config the tests run with: rate limiting and the event-loop guard off (a test process
- * blocks its loop for seconds while it compiles and seeds, which the guard answers with 503s).
+ * blocks its loop for seconds while it compiles and seeds, which the guard answers with 503s),
+ * searches on the event loop (no threads started per app; test/search/search-pool.test.ts
+ * compares the two).
  */
 export function testConfig (config: Partial<Config> & { dbFile: string }): Config {
-  return resolveConfig({ rateLimit: 0, maxEventLoopDelay: 0, ...config })
+  return resolveConfig({ rateLimit: 0, maxEventLoopDelay: 0, searchThreads: 0, ...config })
 }
 
 const dirs = new WeakMap<Ctx, { dir: string, files: number }>()

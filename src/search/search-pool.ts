@@ -1,0 +1,177 @@
+// Searches on worker threads, each with its own connection to the database file: a search
+// costs milliseconds of CPU at 100k documents, and on the server's event loop every other
+// request (a cached article takes ~0.1 ms) would wait behind it. Jobs queue here, not in the
+// workers, so each goes to the first free thread and a long queue is refused, not served late.
+import { Worker } from 'node:worker_threads'
+import { SearchCursorError, type SearchOptions, type SearchPage } from './search-articles.ts'
+import type { SearchJob } from './search-worker.ts'
+
+type Reply = { id: number, ok: true, page: SearchPage } | { id: number, ok: false, error: { name: string, message: string } }
+
+/** The search could not run: the queue is full, its wait too long, a thread stopped, or the pool closed. */
+export class SearchUnavailableError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'SearchUnavailableError'
+  }
+}
+
+export interface SearchPoolOptions {
+  /** Worker threads (≥ 1). */
+  threads: number
+  /** A job that waited longer than this for a thread is refused (0: waits as long as it takes). */
+  maxWaitMs: number
+  /** Jobs waiting at most; more are refused at once. */
+  maxQueued: number
+}
+
+interface Job {
+  id: number
+  options: SearchOptions
+  queuedAt: number
+  resolve: (page: SearchPage) => void
+  reject: (err: Error) => void
+}
+
+interface Thread {
+  worker: Worker
+  job: Job | null
+  /** It has answered a search: a thread that dies before that could not start. */
+  answered: boolean
+}
+
+/**
+ * A search's garbage is short-lived (rows, JSON, snippets): a small young generation keeps each
+ * thread's heap, and so the server's resident memory, from growing to V8's defaults.
+ */
+const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 }
+
+/** Threads that die before their first answer, in a row, before the pool stops replacing them. */
+const MAX_FAILED_STARTS = 3
+
+/**
+ * Under tsx (tests, `npm run dev`) the worker is TypeScript and registers tsx's loader in its
+ * own thread first; in the bundle (`npm start`) it is dist/search/search-worker.js, built next
+ * to dist/server.js by scripts/build.ts.
+ */
+function startWorker (dbFile: string): Worker {
+  const here = import.meta.url
+  const options = { workerData: { dbFile }, resourceLimits: RESOURCE_LIMITS }
+  if (here.endsWith('.ts')) {
+    const url = JSON.stringify(new URL('./search-worker.ts', here).href)
+    return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${url}) })`, { ...options, eval: true })
+  }
+  return new Worker(new URL('./search/search-worker.js', here), options)
+}
+
+export class SearchPool {
+  private readonly dbFile: string
+  private readonly options: SearchPoolOptions
+  private readonly threads: Thread[] = []
+  private readonly queue: Job[] = []
+  private nextId = 0
+  private closed = false
+  private failedStarts = 0
+  /** Why the threads cannot start (the database cannot be opened, …): every search is refused. */
+  private broken: Error | null = null
+
+  constructor (dbFile: string, options: SearchPoolOptions) {
+    if (!Number.isInteger(options.threads) || options.threads < 1) throw new RangeError(`a search pool needs at least one thread, got ${options.threads}`)
+    this.dbFile = dbFile
+    this.options = options
+  }
+
+  /**
+   * Starts the threads (the first search does it otherwise): the server calls it once it
+   * listens, so a thread's start-up neither delays the server's nor the first search.
+   */
+  start (): void {
+    if (this.closed || this.broken || this.threads.length > 0) return
+    for (let i = 0; i < this.options.threads; i++) this.threads.push(this.spawn())
+  }
+
+  /** Resolves with the page; rejects with SearchCursorError, SearchUnavailableError, or the search's own error. */
+  search (options: SearchOptions): Promise<SearchPage> {
+    if (this.closed) return Promise.reject(new SearchUnavailableError('the server is closing'))
+    if (this.broken) return Promise.reject(new SearchUnavailableError(`search threads cannot start: ${this.broken.message}`))
+    if (this.queue.length >= this.options.maxQueued) return Promise.reject(new SearchUnavailableError(`${this.queue.length} searches waiting`))
+    this.start()
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, options, queuedAt: performance.now(), resolve, reject })
+      this.dispatch()
+    })
+  }
+
+  /** Stops the threads; waiting and running searches are refused. */
+  async close (): Promise<void> {
+    this.closed = true
+    for (const job of this.queue.splice(0)) job.reject(new SearchUnavailableError('the server is closing'))
+    const running = this.threads.splice(0)
+    for (const thread of running) thread.job?.reject(new SearchUnavailableError('the server is closing'))
+    await Promise.all(running.map((t) => t.worker.terminate()))
+  }
+
+  private spawn (): Thread {
+    const thread: Thread = { worker: startWorker(this.dbFile), job: null, answered: false }
+    thread.worker.on('message', (reply: Reply) => {
+      const job = thread.job
+      if (job === null || job.id !== reply.id) return
+      thread.job = null
+      thread.answered = true
+      this.failedStarts = 0
+      if (reply.ok) job.resolve(reply.page)
+      else job.reject(reply.error.name === 'SearchCursorError' ? new SearchCursorError(reply.error.message) : new Error(reply.error.message))
+      this.dispatch()
+    })
+    // A thread that dies (it cannot open the database, runs out of memory) is replaced; its
+    // search is refused rather than lost.
+    // An error thrown in a thread arrives as a copy, and a class of its own as a plain object
+    thread.worker.on('error', (err: unknown) => {
+      const { message, code } = (err ?? {}) as { message?: unknown, code?: unknown }
+      this.replace(thread, new Error(String(message ?? code ?? err)))
+    })
+    thread.worker.on('exit', (code) => this.replace(thread, new Error(`search thread exited with code ${code}`)))
+    return thread
+  }
+
+  private replace (thread: Thread, err: Error): void {
+    const index = this.threads.indexOf(thread)
+    if (index === -1) return
+    thread.job?.reject(new SearchUnavailableError(`a search thread stopped (${err.message})`))
+    thread.job = null
+    thread.worker.terminate().catch(() => {})
+    if (this.closed) return
+    if (!thread.answered && ++this.failedStarts >= MAX_FAILED_STARTS) {
+      this.broken = err
+      this.threads.splice(0).forEach((t) => { t.job?.reject(new SearchUnavailableError(`search threads cannot start: ${err.message}`)); t.worker.terminate().catch(() => {}) })
+      for (const job of this.queue.splice(0)) job.reject(new SearchUnavailableError(`search threads cannot start: ${err.message}`))
+      return
+    }
+    this.threads[index] = this.spawn()
+    this.dispatch()
+  }
+
+  private dispatch (): void {
+    for (const thread of this.threads) {
+      if (thread.job !== null) continue
+      const job = this.take()
+      if (job === undefined) return
+      thread.job = job
+      thread.worker.postMessage({ id: job.id, options: job.options } satisfies SearchJob)
+    }
+  }
+
+  /** The next job still worth running: one that waited past maxWaitMs is refused instead. */
+  private take (): Job | undefined {
+    const now = performance.now()
+    for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) {
+      const waited = now - job.queuedAt
+      if (this.options.maxWaitMs > 0 && waited > this.options.maxWaitMs) {
+        job.reject(new SearchUnavailableError(`a search waited ${Math.round(waited)} ms for a thread`))
+        continue
+      }
+      return job
+    }
+    return undefined
+  }
+}

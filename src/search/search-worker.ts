@@ -1,0 +1,31 @@
+// A search thread: its own read-only connection to the database file, queries in, pages out.
+// Searching is CPU-bound (FTS5 ranking, snippets); here it leaves the server's event loop free.
+import { parentPort, workerData } from 'node:worker_threads'
+import { openDatabase, type Database } from '../db/connection.ts'
+import { ArticleSearch, type SearchOptions } from './search-articles.ts'
+
+export interface SearchJob {
+  id: number
+  options: SearchOptions
+}
+
+const { dbFile } = workerData as { dbFile: string }
+const search = new ArticleSearch(open())
+
+/** The database, or an Error that says why not (SqliteError reaches the pool without its message). */
+function open (): Database {
+  try {
+    return openDatabase(dbFile, { readonly: true })
+  } catch (err) {
+    throw new Error(`cannot open ${dbFile}: ${(err as Error).message}`)
+  }
+}
+
+parentPort?.on('message', (job: SearchJob) => {
+  try {
+    parentPort!.postMessage({ id: job.id, ok: true, page: search.search(job.options) })
+  } catch (err) {
+    const e = err as Error
+    parentPort!.postMessage({ id: job.id, ok: false, error: { name: e.name, message: e.message } })
+  }
+})

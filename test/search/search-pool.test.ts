@@ -1,0 +1,113 @@
+// Search threads: the same pages as a search on the event loop, errors carried back as what
+// they were, a bounded queue, a thread that cannot start, and closing. Over HTTP: the route
+// searches on the threads and answers 503 with Retry-After when they cannot take the search.
+import t from 'tap'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { openDatabase } from '../../src/db/connection.ts'
+import { ArticleSearch, SearchCursorError, type SearchOptions } from '../../src/search/search-articles.ts'
+import { SearchPool, SearchUnavailableError } from '../../src/search/search-pool.ts'
+import { buildTestApp } from '../helpers/build-app.ts'
+
+interface EvalQuery { q: string, locale: string }
+const queries = (JSON.parse(readFileSync(new URL('../fixtures/search-queries.json', import.meta.url), 'utf8')) as { queries: EvalQuery[] }).queries
+
+t.test('search threads', async (t) => {
+  // The whole test corpus, in a file the threads can open
+  const app = await buildTestApp(t, { corpus: true })
+  const dbFile = app.kb.db.name
+  t.equal(app.kb.searchPool, null, 'the test default searches on the event loop (searchThreads 0)')
+
+  t.test('the same pages as a search on the event loop, for every eval query and a next page', async (t) => {
+    const pool = new SearchPool(dbFile, { threads: 2, maxWaitMs: 0, maxQueued: 1000 })
+    t.teardown(() => pool.close())
+    const db = openDatabase(dbFile, { readonly: true })
+    t.teardown(() => db.close())
+    const here = new ArticleSearch(db)
+    const asked: SearchOptions[] = queries.flatMap(({ q, locale }) => [
+      { q, locale },
+      { q, acceptLanguage: 'de-DE,de;q=0.9,en;q=0.5', limit: 3 },
+      { q, locale: 'ja', scenario: '9000112', audience: 'Admin' }
+    ])
+    // All at once: both threads busy, the rest queued, every answer matched to its question
+    const pages = await Promise.all(asked.map((options) => pool.search(options)))
+    let differ = 0
+    asked.forEach((options, i) => { if (JSON.stringify(pages[i]) !== JSON.stringify(here.search(options))) differ++ })
+    t.equal(differ, 0, `${asked.length} searches, each page identical`)
+    t.ok(pages.some((p) => p.results.length > 0), 'and they found articles')
+
+    const first = await pool.search({ q: 'Office', limit: 2 })
+    t.ok(first.nextCursor, 'a first page with a next cursor')
+    t.same(await pool.search({ q: 'Office', limit: 2, cursor: first.nextCursor }), here.search({ q: 'Office', limit: 2, cursor: first.nextCursor }), 'the next page too')
+  })
+
+  t.test('a cursor the search did not issue is a SearchCursorError, and the thread goes on', async (t) => {
+    const pool = new SearchPool(dbFile, { threads: 1, maxWaitMs: 0, maxQueued: 10 })
+    t.teardown(() => pool.close())
+    const issued = (await pool.search({ q: 'Office', limit: 1 })).nextCursor!
+    await t.rejects(pool.search({ q: 'Excel', cursor: issued }), SearchCursorError, 'a cursor of another query')
+    await t.rejects(pool.search({ q: 'Excel', cursor: 'not-a-cursor!' }), SearchCursorError, 'garbage')
+    t.ok((await pool.search({ q: 'Unlicensed Product' })).results.length > 0, 'the next search is answered')
+  })
+
+  t.test('a full queue refuses at once; a search that waited too long is refused, not run late', async (t) => {
+    const full = new SearchPool(dbFile, { threads: 1, maxWaitMs: 0, maxQueued: 1 })
+    t.teardown(() => full.close())
+    // The first goes to the thread, the second waits, the third finds the queue full
+    const outcomes = await Promise.allSettled([full.search({ q: 'Office' }), full.search({ q: 'Excel' }), full.search({ q: 'Teams' })])
+    t.same(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'rejected'])
+    t.type((outcomes[2] as PromiseRejectedResult).reason, SearchUnavailableError)
+    t.match((outcomes[2] as PromiseRejectedResult).reason.message, /1 searches waiting/)
+
+    // The thread's start-up alone (a new thread loads the search code) outlasts a 1 ms wait
+    const hasty = new SearchPool(dbFile, { threads: 1, maxWaitMs: 1, maxQueued: 10 })
+    t.teardown(() => hasty.close())
+    const [ran, waited] = await Promise.allSettled([hasty.search({ q: 'Office' }), hasty.search({ q: 'Excel' })])
+    t.equal(ran.status, 'fulfilled', 'the search a thread took at once ran')
+    t.equal(waited.status, 'rejected', 'the one behind it was refused')
+    t.match((waited as PromiseRejectedResult).reason, { name: 'SearchUnavailableError', message: /waited \d+ ms for a thread/ })
+  })
+
+  t.test('threads that cannot open the database: the search is refused, the pool stops restarting them', async (t) => {
+    const pool = new SearchPool(join(t.testdir(), 'missing.sqlite'), { threads: 1, maxWaitMs: 0, maxQueued: 10 })
+    t.teardown(() => pool.close())
+    await t.rejects(pool.search({ q: 'Office' }), { name: 'SearchUnavailableError', message: /a search thread stopped/ }, 'the search that was on the thread')
+    // Each failed start is replaced until three failed in a row
+    let last: unknown = null
+    for (let i = 0; i < 5 && !(last instanceof Error && /cannot start/.test(last.message)); i++) {
+      last = await pool.search({ q: 'Office' }).then(() => null, (err: unknown) => err)
+      t.type(last, SearchUnavailableError, `search ${i + 2} is refused too`)
+    }
+    t.match(last, { message: /^search threads cannot start: cannot open .*missing\.sqlite: unable to open/ }, 'then every search is refused at once, saying why')
+    await t.rejects(pool.search({ q: 'Office' }), /cannot start/, 'and stays refused')
+  })
+
+  t.test('closing refuses the queued searches and any after', async (t) => {
+    const pool = new SearchPool(dbFile, { threads: 1, maxWaitMs: 0, maxQueued: 10 })
+    const running = t.rejects(pool.search({ q: 'Office' }), SearchUnavailableError, 'the running search')
+    const queued = t.rejects(pool.search({ q: 'Excel' }), SearchUnavailableError, 'the queued search')
+    await pool.close()
+    await Promise.all([running, queued])
+    await t.rejects(pool.search({ q: 'Teams' }), /closing/, 'a new one')
+  })
+})
+
+t.test('GET /v1/search on threads: the pages of the event-loop app; 503 with Retry-After when the threads cannot search', async (t) => {
+  const threaded = await buildTestApp(t, { corpus: true, config: { searchThreads: 2 } })
+  t.ok(threaded.kb.searchPool, 'searchThreads 2: a pool')
+  const db = openDatabase(threaded.kb.db.name, { readonly: true })
+  t.teardown(() => db.close())
+  const here = new ArticleSearch(db)
+  for (const { q, locale } of queries.slice(0, 20)) {
+    const res = await threaded.inject({ url: `/v1/search?q=${encodeURIComponent(q)}&locale=${locale}` })
+    t.equal(res.statusCode, 200, q)
+    const page = here.search({ q, locale })
+    t.same(res.json().results.map((r: { id: string }) => r.id), page.results.map((r) => r.id), `${q}: the same articles`)
+  }
+  // A refused search is the overload problem, not a 500
+  await threaded.kb.searchPool!.close()
+  const res = await threaded.inject({ url: '/v1/search?q=quarantine' })
+  t.equal(res.statusCode, 503)
+  t.equal(res.headers['retry-after'], '1')
+  t.match(res.json(), { code: 'KB_OVERLOADED', detail: /closing/ })
+})
