@@ -67,7 +67,7 @@ const USAGE = `usage: npm run bench -- [options]
   --cache-dir DIR     generated corpora and databases (default .bench)
   --reuse-db          skip the import: reuse this corpus's database from an earlier run
   --profile           CPU-profile the import and the server (written under the cache dir)
-  --only LIST         only these operations: ${'article,steps,article-hot,scenario,list,search-code,search-phrase,search-ja,search-popular'}`
+  --only LIST         only these operations: ${'article,steps,article-hot,article-searching,scenario,list,search-code,search-phrase,search-ja,search-popular'}`
 
 export function parseOptions (argv: string[]): BenchOptions | null {
   const { values } = parseArgs({
@@ -133,7 +133,14 @@ interface Operation {
    * cannot answer. Without it, the warm-up goes once through the whole mix first.
    */
   distinct?: boolean
+  /**
+   * Distinct requests sent on ALONGSIDE_CONNECTIONS other connections during each measured run:
+   * how the operation fares next to that load.
+   */
+  alongside?: (w: Workloads) => Target[]
 }
+
+const ALONGSIDE_CONNECTIONS = 10
 
 export const OPERATIONS: Operation[] = [
   { key: 'article', label: 'article', mix: (w) => w.article },
@@ -141,6 +148,9 @@ export const OPERATIONS: Operation[] = [
   // Not a target: the article route when every response comes from the response cache, to
   // tell the cost of a miss (database, views, serialization) from that of the stack around it
   { key: 'article-hot', label: 'article (16 URLs, cached)', mix: (w) => w.article.slice(0, 16) },
+  // Not a target: article reads while 10 other connections search (distinct queries), to show
+  // whether searches hold the article reads up
+  { key: 'article-searching', label: 'article, 10 conn searching', mix: (w) => w.article, alongside: (w) => w.searchAlongside },
   { key: 'scenario', label: 'scenario lookup', mix: (w) => w.scenario },
   { key: 'list', label: 'list page', mix: (w) => w.list },
   { key: 'search-code', label: 'search: error code', mix: (w) => w.searchCode, search: true, distinct: true },
@@ -197,6 +207,8 @@ export interface Row {
   clientCpu: number | null
   /** For mixes of distinct requests: how many this run had to choose from (more sent = some repeats). */
   distinctRequests?: number
+  /** The load sent alongside (see Operation.alongside): its 2xx/s, p99 and non-2xx. */
+  alongside?: { connections: number, rps: number, p99Ms: number, non2xx: number }
 }
 
 export interface TargetResult {
@@ -678,7 +690,21 @@ export async function runBench (options: BenchOptions): Promise<BenchResults> {
         const rest = await runLoad(api.url, mix, { connections: options.connections[0]!, duration: MAX_WARMUP_SECONDS, amount: mix.length - warm.requests })
         log(`  ${op.label.padEnd(24)} warm-up: ${fmt(warm.requests + rest.requests)} of ${fmt(mix.length)} requests of the mix in ${(warm.seconds + rest.seconds).toFixed(1)} s`)
       }
-      for (const c of options.connections) rows.push(await measure(api, op, mix, c))
+      if (op.alongside === undefined) {
+        for (const c of options.connections) rows.push(await measure(api, op, mix, c))
+        continue
+      }
+      const others = op.alongside(workloads)
+      for (const [i, c] of options.connections.entries()) {
+        const slice = distinctSlice(others, i, options.connections.length)
+        const [row, background] = await Promise.all([
+          measure(api, op, mix, c),
+          runLoad(api.url, slice, { connections: ALONGSIDE_CONNECTIONS, duration: options.duration, title: `${op.key}-alongside` })
+        ])
+        row.alongside = { connections: ALONGSIDE_CONNECTIONS, rps: background.rps, p99Ms: background.latencyMs.p99, non2xx: background.non2xx }
+        log(`    alongside: ${fmt(background.rps)} searches/s, p99 ${ms(background.latencyMs.p99)} ms, ${background.non2xx} non-2xx`)
+        rows.push(row)
+      }
     }
     // The baseline again at the end: the machine may have got busier or quieter meanwhile
     const again = { key: 'baseline', label: 'baseline (again)' }

@@ -89,6 +89,8 @@ export interface Workloads {
   searchJapanese: Target[]
   /** The popular queries again and again (the same 96 queries): what the response cache makes of them. */
   searchPopular: Target[]
+  /** Distinct searches of all three kinds, sent alongside article reads (the "while searching" row). */
+  searchAlongside: Target[]
   /** One article path, for start-up's first response. */
   sampleArticlePath: string
   articles: number
@@ -185,6 +187,9 @@ export function buildWorkloads (dbFile: string, codes: string[], seed: string): 
       searchPhrase: distinct(phraseForms, asked, DISTINCT),
       searchJapanese: distinct(japaneseForms, JAPANESE_LOCALES, DISTINCT),
       searchPopular: Array.from({ length: 1024 }, () => searchTarget(draw.pick(popularQueries), acceptLanguageOf(draw.pick(['ja', 'en-US', 'de', 'fr', 'zh-CN'])))),
+      // Drawn last, so the mixes above stay what they were; the trailing space makes them other
+      // URLs than the search rows' (the search trims it), so the response cache cannot answer
+      searchAlongside: distinct([...codeForms, ...phraseForms, ...japaneseForms].map((q) => `${q} `), asked, DISTINCT),
       sampleArticlePath: `/v1/articles/${enc(popular[0]!)}`,
       articles: ids.length,
       scenarios: scenarioIds.length
