@@ -86,6 +86,11 @@ export class WriteBatch {
     }
   }
 
+  /** How much longer the open batch may hold the lock (ms, at least 0); null when none is open. */
+  holdLeft (): number | null {
+    return this.openedAt === null ? null : Math.max(0, WRITE_HOLD_MS - (this.now() - this.openedAt))
+  }
+
   /** Commits the open batch, if any. */
   commit (): void {
     if (this.openedAt === null) return

@@ -116,8 +116,13 @@ t.test('WriteBatch: writes share one transaction for WRITE_HOLD_MS, then the loc
   const seen = (): number => other.prepare('SELECT count(*) FROM x').pluck().get() as number
   const write = (v: number, ms: number): void => batch.write(() => { insert(v); clock += ms })
 
+  t.equal(batch.holdLeft(), null, 'no batch open: nothing held')
   write(1, 10)
   t.ok(db.inTransaction, 'the batch stays open after a write')
+  t.equal(batch.holdLeft(), WRITE_HOLD_MS - 10, 'it may hold the lock for the rest of WRITE_HOLD_MS')
+  clock += WRITE_HOLD_MS
+  t.equal(batch.holdLeft(), 0, 'and no less than nothing once that is past')
+  clock -= WRITE_HOLD_MS
   t.equal(seen(), 0, 'another connection does not see it yet')
   t.throws(() => other.exec('BEGIN IMMEDIATE'), { code: 'SQLITE_BUSY' }, 'and cannot write meanwhile')
   for (let v = 2; v <= 5; v++) write(v, 10)
