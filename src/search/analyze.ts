@@ -192,7 +192,11 @@ const CODE_PATTERNS: RegExp[] = [
  * order of first occurrence.
  */
 export function extractErrorCodes (text: string): string[] {
-  const normalized = normalizeText(text).text
+  return errorCodesOfNormalized(normalizeText(text).text)
+}
+
+/** extractErrorCodes of a text already normalized (normalizeText's `text`). */
+export function errorCodesOfNormalized (normalized: string): string[] {
   const found: Array<{ at: number, code: string }> = []
   for (const pattern of CODE_PATTERNS) {
     for (const m of normalized.matchAll(pattern)) found.push({ at: m.index, code: canonicalCode(m[0]) })

@@ -4,7 +4,7 @@
 import type { Database, Statement } from 'better-sqlite3'
 import type { Block, Link, Step, Translation } from '../ingest/model.ts'
 import { extractSteps } from '../ingest/steps.ts'
-import { extractErrorCodes, extractQuotedMessages, normalizeText } from './analyze.ts'
+import { errorCodesOfNormalized, extractQuotedMessages, normalizeText } from './analyze.ts'
 import { blockTree, type BlockRow } from '../db/block-rows.ts'
 
 /** What the index needs of a translation. */
@@ -82,37 +82,44 @@ export function searchDocumentOf (t: IndexableTranslation): SearchDocument {
   return doc
 }
 
-/** Every line of a document, title first. */
-function linesOf (doc: SearchDocument): string[] {
-  return [doc.title, ...doc.headings, ...doc.steps.map(([, text]) => text), ...doc.callouts, ...doc.body]
-}
-
 /** `fix-you-currently-have-not-been-assigned-an-office-license` → its words. */
 export function keywordsOf (articleId: string): string {
   return articleId.split(/[^\p{L}\p{N}]+/u).filter(Boolean).join(' ')
 }
 
-/** The columns of search_docs, in its order, normalized for FTS5. */
+/**
+ * The columns of search_docs, in its order, normalized for FTS5. Each line is normalized once
+ * (segmenting Japanese and Chinese is most of the cost) and serves both its column and the
+ * error codes: normalization never joins or splits lines, so a column is its lines' join.
+ */
 export function indexColumnsOf (doc: SearchDocument, articleId: string): string[] {
-  const lines = linesOf(doc)
+  const normalized = (lines: string[]): string[] => lines.map((line) => normalizeText(line).text)
+  const columns = {
+    title: normalized([doc.title]),
+    headings: normalized(doc.headings),
+    steps: normalized(doc.steps.map(([, text]) => text)),
+    callouts: normalized(doc.callouts),
+    body: normalized(doc.body)
+  }
   const codes = new Set<string>()
+  for (const line of [columns.title, columns.headings, columns.steps, columns.callouts, columns.body].flat()) {
+    for (const code of errorCodesOfNormalized(line)) codes.add(code)
+  }
   const messages = new Set<string>()
   // 「[Title](url)」 and "[Title](url)" cite a page (mostly in Japanese): not what a user sees
   const cited = new Set(doc.linkTexts.filter(Boolean))
-  for (const line of lines) {
-    for (const code of extractErrorCodes(line)) codes.add(code)
+  for (const line of [doc.title, ...doc.headings, ...doc.steps.map(([, text]) => text), ...doc.callouts, ...doc.body]) {
     for (const message of extractQuotedMessages(line)) if (!cited.has(oneLine(message))) messages.add(message)
   }
-  const column = (texts: Iterable<string>): string => normalizeText([...texts].join('\n')).text
   return [
-    column([doc.title]),
+    columns.title.join('\n'),
     keywordsOf(articleId),
     [...codes].join('\n'),
-    column(messages),
-    column(doc.headings),
-    column(doc.steps.map(([, text]) => text)),
-    column(doc.callouts),
-    column(doc.body)
+    normalizeText([...messages].join('\n')).text,
+    columns.headings.join('\n'),
+    columns.steps.join('\n'),
+    columns.callouts.join('\n'),
+    columns.body.join('\n')
   ]
 }
 

@@ -5,7 +5,8 @@ import type { Database } from 'better-sqlite3'
 import { ArticleStore } from '../../src/db/article-store.ts'
 import { ensureSearchIndex, indexColumnsOf, keywordsOf, searchDocumentOf } from '../../src/search/search-index.ts'
 import { searchArticles } from '../../src/search/search-articles.ts'
-import { parseCorpusFile, translationIn } from '../helpers/corpus.ts'
+import { extractErrorCodes, extractQuotedMessages, normalizeText } from '../../src/search/analyze.ts'
+import { CORPUS_FOLDERS, markdownFiles, parseCorpusFile, translationIn } from '../helpers/corpus.ts'
 import { dbWith, memoryDb } from './fixtures/search-db.ts'
 
 const SEED = 'fixing-office-apps-message-unlicensed-product.md'
@@ -40,6 +41,34 @@ t.test('indexColumnsOf: codes, quoted messages and keywords get their own column
   t.same(codes!.split('\n'), ['0x8004de40', '550 5 7 501', '5 7 501'])
   t.equal(messages, 'Unlicensed Product\nライセンス の ない 製品', 'a quoted link text is no message')
   t.equal(keywordsOf('commercial-dialogues__configure-quarantine'), 'commercial dialogues configure quarantine')
+})
+
+t.test('indexColumnsOf normalizes each line once: the columns of normalizing each column whole, over the corpus', async (t) => {
+  // The way the columns were built before: every column normalized whole, and each line again for its codes
+  const reference = (doc: ReturnType<typeof searchDocumentOf>, articleId: string): string[] => {
+    const lines = [doc.title, ...doc.headings, ...doc.steps.map(([, text]) => text), ...doc.callouts, ...doc.body]
+    const codes = new Set(lines.flatMap((line) => extractErrorCodes(line)))
+    const cited = new Set(doc.linkTexts.filter(Boolean))
+    const messages = new Set(lines.flatMap((line) => extractQuotedMessages(line)).filter((m) => !cited.has(m.replace(/\s+/g, ' ').trim())))
+    const column = (texts: Iterable<string>): string => normalizeText([...texts].join('\n')).text
+    return [column([doc.title]), keywordsOf(articleId), [...codes].join('\n'), column(messages), column(doc.headings),
+      column(doc.steps.map(([, text]) => text)), column(doc.callouts), column(doc.body)]
+  }
+  let documents = 0
+  let cjk = 0
+  const differ: string[] = []
+  for (const folder of CORPUS_FOLDERS) {
+    for (const file of markdownFiles(folder)) {
+      for (const tr of parseCorpusFile(folder, file).translations) {
+        const doc = searchDocumentOf(tr)
+        documents++
+        if (/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(doc.body.join(''))) cjk++
+        if (JSON.stringify(indexColumnsOf(doc, file)) !== JSON.stringify(reference(doc, file))) differ.push(`${folder}/${file} ${tr.locale}`)
+      }
+    }
+  }
+  t.same(differ, [], `${documents} documents (${cjk} with Japanese or Chinese text), the same columns`)
+  t.ok(documents > 100 && cjk > 20, 'the corpus has both kinds')
 })
 
 t.test('the import writes one search document per translation, in its transaction', async (t) => {
