@@ -1,6 +1,6 @@
 // Markdown (mdast) → the article's block tree: headings, paragraphs, callouts, lists, tables, code, images.
-import type { Nodes, Parent, Paragraph, PhrasingContent, Root, RootContent } from 'mdast'
-import { toMarkdown } from 'mdast-util-to-markdown'
+import type { Nodes, Parent, Paragraph, PhrasingContent, Root, RootContent, Text } from 'mdast'
+import { defaultHandlers, toMarkdown, type Handle, type Options } from 'mdast-util-to-markdown'
 import { gfmToMarkdown } from 'mdast-util-gfm'
 import { toString } from 'mdast-util-to-string'
 import type { Block, CalloutKind, RichText } from './model.ts'
@@ -23,7 +23,28 @@ export function collapse (text: string): string {
   return text.replace(/\s+/g, ' ').trim()
 }
 
-const markdownOptions = { extensions: [gfmToMarkdown()], bullet: '-' as const, emphasis: '_' as const, rule: '-' as const }
+/** No character of Markdown syntax, and no control character (line breaks included). */
+const PLAIN = /^[^\x00-\x1f\x7f!#$&*+<=>@[\\\]^_`{|}~]*$/
+/**
+ * Where toMarkdown escapes what PLAIN lets through, given the characters around: a list marker
+ * or table rule at the start of a line, an autolink literal (`www.`, `https:/`), `](`.
+ */
+const ESCAPED_BY_CONTEXT = /^(?:\d+[.)]|-|:-)|[Ww]\.[-.\w]|[ps]:\/|\]\(/
+
+/**
+ * toMarkdown's text handler, without its escaping scans (~40 patterns per text node, most of
+ * the cost of a paragraph with links or bold) when none of them could match: the text has no
+ * Markdown character, and none that escapes by context next to its neighbours. Held to the
+ * default handler over generated phrasing in test/ingest/blocks.test.ts.
+ */
+const text: Handle = (node: Text, parent, state, info) => {
+  const value = node.value
+  const around = info.before + info.after
+  if (PLAIN.test(value) && !/[\r\n]/.test(around) && !ESCAPED_BY_CONTEXT.test(info.before + value + info.after) && !state.stack.includes('autolink')) return value
+  return defaultHandlers.text(node, parent, state, info)
+}
+
+const markdownOptions: Options = { extensions: [gfmToMarkdown()], handlers: { text }, bullet: '-', emphasis: '_', rule: '-' }
 
 export interface RawLink {
   url: string
@@ -45,11 +66,6 @@ function collectLinks (children: PhrasingContent[], blockId: string, definitions
     if ('children' in c) collectLinks(c.children as PhrasingContent[], blockId, definitions, out)
   }
 }
-
-/** No character of Markdown syntax, and no control character (line breaks included). */
-const PLAIN = /^[^\x00-\x1f\x7f!#$&*+<=>@[\\\]^_`{|}~]*$/
-/** Where toMarkdown escapes what PLAIN lets through: a list marker, a table rule, an autolink. */
-const ESCAPED_BY_CONTEXT = /^(?:\d+[.)]|-|:-)|[Ww]\.[-.\w]|[ps]:\//
 
 /**
  * The Markdown of one plain text, when toMarkdown would write it unchanged: half the

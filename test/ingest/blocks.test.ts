@@ -60,8 +60,29 @@ t.test('plain text: what toMarkdown writes, for every line of the corpus', async
   t.ok(lines > 5000, 'the corpus has its lines')
 })
 
-t.test('anything but one plain text still goes through toMarkdown', async (t) => {
+t.test('text next to links, emphasis, code and breaks: what toMarkdown writes, over generated phrasing', async (t) => {
   const children: PhrasingContent[] = [{ type: 'text', value: 'Open ' }, { type: 'strong', children: [{ type: 'text', value: 'Settings' }] }, { type: 'text', value: '.' }]
   t.same(richText(children), reference(children))
   t.equal(richText(children).markdown, 'Open **Settings**.')
+
+  const alphabet = [...'wWpsx019 .,:;?!()/-@_*#&<>[]`~|\\"\'%$+=^{}', '\u00a0', '\n', 'あ', '。']
+  const value = fc.array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 12 }).map((chars) => chars.join(''))
+  const { phrasing } = fc.letrec<{ phrasing: PhrasingContent }>((tie) => ({
+    phrasing: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      value.map((v): PhrasingContent => ({ type: 'text', value: v })),
+      value.map((v): PhrasingContent => ({ type: 'inlineCode', value: v })),
+      fc.constant<PhrasingContent>({ type: 'break' }),
+      fc.array(tie('phrasing'), { minLength: 1, maxLength: 3 }).map((c): PhrasingContent => ({ type: 'emphasis', children: c as PhrasingContent[] } as PhrasingContent)),
+      fc.array(tie('phrasing'), { minLength: 1, maxLength: 3 }).map((c): PhrasingContent => ({ type: 'strong', children: c as PhrasingContent[] } as PhrasingContent)),
+      fc.array(tie('phrasing'), { minLength: 1, maxLength: 2 }).map((c): PhrasingContent => ({ type: 'link', url: 'https://learn.microsoft.com/a', children: c as PhrasingContent[] } as PhrasingContent)),
+      fc.array(tie('phrasing'), { minLength: 1, maxLength: 2 }).map((c): PhrasingContent => ({ type: 'linkReference', identifier: 'r', label: 'r', referenceType: 'full', children: c as PhrasingContent[] } as PhrasingContent))
+    )
+  }))
+  fc.assert(fc.property(fc.array(phrasing, { minLength: 1, maxLength: 5 }), (children) => {
+    const got = richText(structuredClone(children)).markdown
+    const want = reference(structuredClone(children)).markdown
+    if (got !== want) throw new Error(`${JSON.stringify(children)}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`)
+  }), { seed: 20261126, numRuns: 10_000 })
+  t.pass('10,000 generated paragraphs: the same Markdown')
 })
