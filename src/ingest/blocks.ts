@@ -24,7 +24,7 @@ export function collapse (text: string): string {
 }
 
 /** No character of Markdown syntax, and no control character (line breaks included). */
-const PLAIN = /^[^\x00-\x1f\x7f!#$&*+<=>@[\\\]^_`{|}~]*$/
+const PLAIN = /^[^\p{Cc}!#$&*+<=>@[\\\]^_`{|}~]*$/u
 /**
  * Where toMarkdown escapes what PLAIN lets through, given the characters around: a list marker
  * or table rule at the start of a line, an autolink literal (`www.`, `https:/`), `](`.
