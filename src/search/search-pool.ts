@@ -124,8 +124,8 @@ export class SearchPool {
       this.dispatch()
     })
     // A thread that dies (it cannot open the database, runs out of memory) is replaced; its
-    // search is refused rather than lost.
-    // An error thrown in a thread arrives as a copy, and a class of its own as a plain object
+    // search is refused rather than lost. Its error arrives as a copy (SqliteError's as a plain
+    // object, without its message).
     thread.worker.on('error', (err: unknown) => {
       const { message, code } = (err ?? {}) as { message?: unknown, code?: unknown }
       this.replace(thread, new Error(String(message ?? code ?? err)))
