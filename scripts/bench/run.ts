@@ -647,12 +647,13 @@ export async function runBench (options: BenchOptions): Promise<BenchResults> {
       if (problem !== null) log(`  warning: ${op.label}: requests that do not answer 200:\n    ${problem}`)
     }
 
-    const measure = async (target: StartedServer, op: { key: string, label: string }, targets: Target[], connections: number): Promise<Row> => {
+    /** One run of --duration seconds; with `amount`, it ends sooner once that many requests are sent. */
+    const measure = async (target: StartedServer, op: { key: string, label: string }, targets: Target[], connections: number, amount?: number): Promise<Row> => {
       sampler!.take()
       const serverBefore = cpuSeconds(target.child.pid)
       const clientBefore = process.cpuUsage()
       const started = performance.now()
-      const result = await runLoad(target.url, targets, { connections, duration: options.duration, title: op.key })
+      const result = await runLoad(target.url, targets, { connections, duration: options.duration, title: op.key, ...(amount === undefined ? {} : { amount }) })
       const wall = (performance.now() - started) / 1000
       const serverAfter = cpuSeconds(target.child.pid)
       const client = process.cpuUsage(clientBefore)
@@ -671,12 +672,14 @@ export async function runBench (options: BenchOptions): Promise<BenchResults> {
     for (const op of httpOps) {
       const mix = op.mix(workloads)
       if (op.distinct) {
-        // Warm-up and each level on requests of their own: the search, not the cache, is measured
+        // Warm-up and each level on requests of their own, each sent once (a run that gets through
+        // its slice ends early): the search, not the cache, is measured
         const slices = options.connections.length + 1
-        await runLoad(api.url, distinctSlice(mix, 0, slices), { connections: options.connections[0]!, duration: options.warmup })
+        const warmup = distinctSlice(mix, 0, slices)
+        await runLoad(api.url, warmup, { connections: options.connections[0]!, duration: options.warmup, amount: warmup.length })
         for (const [i, c] of options.connections.entries()) {
           const slice = distinctSlice(mix, i + 1, slices)
-          const row = await measure(api, op, slice, c)
+          const row = await measure(api, op, slice, c, slice.length)
           row.distinctRequests = slice.length
           if (row.requests + row.non2xx > slice.length) log(`    (${op.label}: ${fmt(row.requests + row.non2xx)} requests outgrew the ${fmt(slice.length)} distinct ones: some were repeats)`)
           rows.push(row)
