@@ -10,7 +10,11 @@ export interface SearchJob {
 }
 
 const { dbFile } = workerData as { dbFile: string }
-const search = new ArticleSearch(open())
+const db = open()
+// better-sqlite3's default page cache is 16 MiB per connection; 4 MiB searches as fast at 100k
+// documents (the file's pages stay in the OS cache) and keeps ~12 MiB per thread off the RSS.
+db.pragma('cache_size = -4000')
+const search = new ArticleSearch(db)
 
 /** The database, or an Error that says why not (SqliteError reaches the pool without its message). */
 function open (): Database {
