@@ -69,6 +69,8 @@ export class SearchPool {
   private readonly options: SearchPoolOptions
   private readonly threads: Thread[] = []
   private readonly queue: Job[] = []
+  /** Searches queued or running, by their options: the same search asked again meanwhile joins it. */
+  private readonly inFlight = new Map<string, Promise<SearchPage>>()
   private nextId = 0
   private closed = false
   private failedStarts = 0
@@ -90,16 +92,27 @@ export class SearchPool {
     for (let i = 0; i < this.options.threads; i++) this.threads.push(this.spawn())
   }
 
-  /** Resolves with the page; rejects with SearchCursorError, SearchUnavailableError, or the search's own error. */
+  /**
+   * Resolves with the page; rejects with SearchCursorError, SearchUnavailableError, or the
+   * search's own error. The same search asked while it is queued or running (a burst of one
+   * new error code) shares its page instead of running again; callers must not change it.
+   */
   search (options: SearchOptions): Promise<SearchPage> {
     if (this.closed) return Promise.reject(new SearchUnavailableError('the server is closing'))
     if (this.broken) return Promise.reject(new SearchUnavailableError(`search threads cannot start: ${this.broken.message}`))
+    const key = JSON.stringify([options.q, options.locale, options.acceptLanguage, options.limit, options.cursor, options.scenario, options.audience])
+    const joined = this.inFlight.get(key)
+    if (joined !== undefined) return joined
     if (this.queue.length >= this.options.maxQueued) return Promise.reject(new SearchUnavailableError(`${this.queue.length} searches waiting`))
     this.start()
-    return new Promise((resolve, reject) => {
+    const page = new Promise<SearchPage>((resolve, reject) => {
       this.queue.push({ id: this.nextId++, options, queuedAt: performance.now(), resolve, reject })
       this.dispatch()
     })
+    this.inFlight.set(key, page)
+    const settled = (): void => { this.inFlight.delete(key) }
+    page.then(settled, settled)
+    return page
   }
 
   /** Stops the threads; waiting and running searches are refused. */

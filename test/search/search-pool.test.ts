@@ -68,6 +68,25 @@ t.test('search threads', async (t) => {
     t.match((waited as PromiseRejectedResult).reason, { name: 'SearchUnavailableError', message: /waited \d+ ms for a thread/ })
   })
 
+  t.test('the same search asked while it waits or runs joins it instead of running again', async (t) => {
+    const pool = new SearchPool(dbFile, { threads: 1, maxWaitMs: 0, maxQueued: 1 })
+    t.teardown(() => pool.close())
+    // One thread, one place in the queue: the first search runs, its twin joins it, the second
+    // search takes the place, and a third finds the queue full
+    const first = pool.search({ q: 'Unlicensed Product', locale: 'ja' })
+    const twin = pool.search({ q: 'Unlicensed Product', locale: 'ja' })
+    const second = pool.search({ q: 'Unlicensed Product', locale: 'de' })
+    const third = pool.search({ q: 'activation', locale: 'de' })
+    const [a, b, c, d] = await Promise.allSettled([first, twin, second, third])
+    t.equal(a.status, 'fulfilled')
+    t.equal(b.status, 'fulfilled', 'the twin took no place in the queue')
+    t.equal((b as PromiseFulfilledResult<unknown>).value, (a as PromiseFulfilledResult<unknown>).value, 'and got the same page')
+    t.equal(c.status, 'fulfilled')
+    t.equal(d.status, 'rejected', 'the queue was full')
+    // Once answered, the same search runs again (a later revision may answer differently)
+    t.not(await pool.search({ q: 'Unlicensed Product', locale: 'ja' }), (a as PromiseFulfilledResult<unknown>).value, 'a new search after the answer')
+  })
+
   t.test('threads that cannot open the database: the search is refused, the pool stops restarting them', async (t) => {
     const pool = new SearchPool(join(t.testdir(), 'missing.sqlite'), { threads: 1, maxWaitMs: 0, maxQueued: 10 })
     t.teardown(() => pool.close())
