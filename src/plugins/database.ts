@@ -68,7 +68,7 @@ async function database (app: FastifyInstance, options: DatabaseOptions): Promis
   }
   // Started after the migrations: the threads open the database read-only.
   const searchPool = options.config.searchThreads > 0 && !db.memory
-    ? new SearchPool(db.name, { threads: options.config.searchThreads, maxWaitMs: options.config.maxEventLoopDelay, maxQueued: MAX_QUEUED_SEARCHES })
+    ? new SearchPool(db.name, { threads: options.config.searchThreads, maxQueued: MAX_QUEUED_SEARCHES })
     : null
   app.decorate('kb', { db, repo: new ArticleRepository(db), config: options.config, write, searchPool })
   app.addHook('onClose', async () => {

@@ -32,7 +32,7 @@ export default async function searchRoutes (fastify: FastifyInstance): Promise<v
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const { repo, db, searchPool } = app.kb
   const inProcess = new ArticleSearch(db)
-  const search = async (options: SearchOptions): Promise<SearchPage> => searchPool ? await searchPool.search(options) : inProcess.search(options)
+  const search = async (options: SearchOptions, signal: AbortSignal): Promise<SearchPage> => searchPool ? await searchPool.search(options, signal) : inProcess.search(options)
 
   app.get('/search', {
     config: { cache: true },
@@ -65,9 +65,12 @@ export default async function searchRoutes (fastify: FastifyInstance): Promise<v
   }, async (request, reply) => {
     const q = request.query
     const locale = serveLocale(request, reply, repo.allLocales(), q.locale)
+    // A client that leaves before its search ran frees the thread for the next one
+    const left = new AbortController()
+    reply.raw.once('close', () => { if (!reply.raw.writableEnded) left.abort() })
     let page
     try {
-      page = await search({ q: q.q, locale: locale.served, limit: q.limit, cursor: q.cursor, scenario: q.scenario, audience: q.audience })
+      page = await search({ q: q.q, locale: locale.served, limit: q.limit, cursor: q.cursor, scenario: q.scenario, audience: q.audience }, left.signal)
     } catch (err) {
       if (err instanceof SearchCursorError) throw new Errors.InvalidCursor()
       if (err instanceof SearchUnavailableError) throw Object.assign(new Errors.Overloaded(err.message), { headers: { 'Retry-After': '1' } })

@@ -79,7 +79,7 @@ export const problemResponses = {
   406: problem('The Accept header allows neither application/json nor application/problem+json', { status: 406, code: 'KB_NOT_ACCEPTABLE', detail: 'This API answers application/json (and problems as application/problem+json); the Accept header allows neither' }),
   429: problem('Too many requests; see Retry-After and the RateLimit-* headers', { status: 429, code: 'KB_RATE_LIMITED', detail: 'Too many requests: at most 1200 requests per minute; retry in 1 minute' }),
   500: problem('Internal error; details are logged, never sent', { status: 500, code: 'KB_INTERNAL', detail: 'An internal error occurred; it has been logged.' }),
-  503: problem('Overloaded (the event loop lags, or searches wait too long for a search thread) or shutting down; retry after Retry-After', { status: 503, code: 'KB_OVERLOADED', detail: 'The server is overloaded (eventLoopDelay at 1204); retry later' })
+  503: problem('Overloaded (the event loop lags, or 500 searches wait for a search thread) or shutting down; retry after Retry-After', { status: 503, code: 'KB_OVERLOADED', detail: 'The server is overloaded (eventLoopDelay at 1204); retry later' })
 }
 
 export const sharedSchemas = [ProblemSchema, LocaleInfoSchema]

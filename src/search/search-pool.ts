@@ -1,14 +1,15 @@
 // Searches on worker threads, each with its own connection to the database file: a search
 // costs milliseconds of CPU at 100k documents, and on the server's event loop every other
 // request (a cached article takes ~0.1 ms) would wait behind it. Jobs queue here, not in the
-// workers, so each goes to the first free thread and a long queue is refused, not served late.
+// workers, so each goes to the first free thread, a full queue refuses new searches, and a
+// search whose callers have all gone is dropped instead of run.
 import { Worker } from 'node:worker_threads'
 import { SearchCursorError, type SearchOptions, type SearchPage } from './search-articles.ts'
 import type { SearchJob } from './search-worker.ts'
 
 type Reply = { id: number, ok: true, page: SearchPage } | { id: number, ok: false, error: { name: string, message: string } }
 
-/** The search could not run: the queue is full, its wait too long, a thread stopped, or the pool closed. */
+/** The search could not run: the queue is full, its callers left, a thread stopped, or the pool closed. */
 export class SearchUnavailableError extends Error {
   constructor (message: string) {
     super(message)
@@ -19,8 +20,6 @@ export class SearchUnavailableError extends Error {
 export interface SearchPoolOptions {
   /** Worker threads (≥ 1). */
   threads: number
-  /** A job that waited longer than this for a thread is refused (0: waits as long as it takes). */
-  maxWaitMs: number
   /** Jobs waiting at most; more are refused at once. */
   maxQueued: number
 }
@@ -28,7 +27,8 @@ export interface SearchPoolOptions {
 interface Job {
   id: number
   options: SearchOptions
-  queuedAt: number
+  /** Who asked (several when the same search was asked again): null for a caller that never leaves. */
+  callers: Array<AbortSignal | null>
   resolve: (page: SearchPage) => void
   reject: (err: Error) => void
 }
@@ -70,7 +70,7 @@ export class SearchPool {
   private readonly threads: Thread[] = []
   private readonly queue: Job[] = []
   /** Searches queued or running, by their options: the same search asked again meanwhile joins it. */
-  private readonly inFlight = new Map<string, Promise<SearchPage>>()
+  private readonly inFlight = new Map<string, { job: Job, page: Promise<SearchPage> }>()
   private nextId = 0
   private closed = false
   private failedStarts = 0
@@ -96,22 +96,29 @@ export class SearchPool {
    * Resolves with the page; rejects with SearchCursorError, SearchUnavailableError, or the
    * search's own error. The same search asked while it is queued or running (a burst of one
    * new error code) shares its page instead of running again; callers must not change it.
+   * `signal`: aborted when the caller no longer wants the page (its client left); a queued
+   * search all of whose callers left is dropped.
    */
-  search (options: SearchOptions): Promise<SearchPage> {
+  search (options: SearchOptions, signal: AbortSignal | null = null): Promise<SearchPage> {
     if (this.closed) return Promise.reject(new SearchUnavailableError('the server is closing'))
     if (this.broken) return Promise.reject(new SearchUnavailableError(`search threads cannot start: ${this.broken.message}`))
     const key = JSON.stringify([options.q, options.locale, options.acceptLanguage, options.limit, options.cursor, options.scenario, options.audience])
     const joined = this.inFlight.get(key)
-    if (joined !== undefined) return joined
+    if (joined !== undefined) {
+      joined.job.callers.push(signal)
+      return joined.page
+    }
     if (this.queue.length >= this.options.maxQueued) return Promise.reject(new SearchUnavailableError(`${this.queue.length} searches waiting`))
     this.start()
+    let job!: Job
     const page = new Promise<SearchPage>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, options, queuedAt: performance.now(), resolve, reject })
-      this.dispatch()
+      job = { id: this.nextId++, options, callers: [signal], resolve, reject }
     })
-    this.inFlight.set(key, page)
+    this.inFlight.set(key, { job, page })
     const settled = (): void => { this.inFlight.delete(key) }
     page.then(settled, settled)
+    this.queue.push(job)
+    this.dispatch()
     return page
   }
 
@@ -174,13 +181,11 @@ export class SearchPool {
     }
   }
 
-  /** The next job still worth running: one that waited past maxWaitMs is refused instead. */
+  /** The next job someone still waits for: one whose callers all left is dropped. */
   private take (): Job | undefined {
-    const now = performance.now()
     for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) {
-      const waited = now - job.queuedAt
-      if (this.options.maxWaitMs > 0 && waited > this.options.maxWaitMs) {
-        job.reject(new SearchUnavailableError(`a search waited ${Math.round(waited)} ms for a thread`))
+      if (job.callers.every((signal) => signal?.aborted === true)) {
+        job.reject(new SearchUnavailableError('every caller of the search left before it ran'))
         continue
       }
       return job

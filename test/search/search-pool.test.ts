@@ -1,6 +1,7 @@
 // Search threads: the same pages as a search on the event loop, errors carried back as what
-// they were, a bounded queue, a thread that cannot start, and closing. Over HTTP: the route
-// searches on the threads and answers 503 with Retry-After when they cannot take the search.
+// they were, a bounded queue, searches nobody waits for any more, a thread that cannot start,
+// closing. Over HTTP: the route searches on the threads and answers 503 with Retry-After when
+// they cannot take the search.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -19,7 +20,7 @@ t.test('search threads', async (t) => {
   t.equal(app.kb.searchPool, null, 'the test default searches on the event loop (searchThreads 0)')
 
   t.test('the same pages as a search on the event loop, for every eval query and a next page', async (t) => {
-    const pool = new SearchPool(dbFile, { threads: 2, maxWaitMs: 0, maxQueued: 1000 })
+    const pool = new SearchPool(dbFile, { threads: 2, maxQueued: 1000 })
     t.teardown(() => pool.close())
     const db = openDatabase(dbFile, { readonly: true })
     t.teardown(() => db.close())
@@ -42,7 +43,7 @@ t.test('search threads', async (t) => {
   })
 
   t.test('a cursor the search did not issue is a SearchCursorError, and the thread goes on', async (t) => {
-    const pool = new SearchPool(dbFile, { threads: 1, maxWaitMs: 0, maxQueued: 10 })
+    const pool = new SearchPool(dbFile, { threads: 1, maxQueued: 10 })
     t.teardown(() => pool.close())
     const issued = (await pool.search({ q: 'Office', limit: 1 })).nextCursor!
     await t.rejects(pool.search({ q: 'Excel', cursor: issued }), SearchCursorError, 'a cursor of another query')
@@ -50,8 +51,8 @@ t.test('search threads', async (t) => {
     t.ok((await pool.search({ q: 'Unlicensed Product' })).results.length > 0, 'the next search is answered')
   })
 
-  t.test('a full queue refuses at once; a search that waited too long is refused, not run late', async (t) => {
-    const full = new SearchPool(dbFile, { threads: 1, maxWaitMs: 0, maxQueued: 1 })
+  t.test('a full queue refuses at once; a search whose callers all left is dropped, not run', async (t) => {
+    const full = new SearchPool(dbFile, { threads: 1, maxQueued: 1 })
     t.teardown(() => full.close())
     // The first goes to the thread, the second waits, the third finds the queue full
     const outcomes = await Promise.allSettled([full.search({ q: 'Office' }), full.search({ q: 'Excel' }), full.search({ q: 'Teams' })])
@@ -59,17 +60,29 @@ t.test('search threads', async (t) => {
     t.type((outcomes[2] as PromiseRejectedResult).reason, SearchUnavailableError)
     t.match((outcomes[2] as PromiseRejectedResult).reason.message, /1 searches waiting/)
 
-    // The thread's start-up alone (a new thread loads the search code) outlasts a 1 ms wait
-    const hasty = new SearchPool(dbFile, { threads: 1, maxWaitMs: 1, maxQueued: 10 })
-    t.teardown(() => hasty.close())
-    const [ran, waited] = await Promise.allSettled([hasty.search({ q: 'Office' }), hasty.search({ q: 'Excel' })])
-    t.equal(ran.status, 'fulfilled', 'the search a thread took at once ran')
-    t.equal(waited.status, 'rejected', 'the one behind it was refused')
-    t.match((waited as PromiseRejectedResult).reason, { name: 'SearchUnavailableError', message: /waited \d+ ms for a thread/ })
+    // While the thread starts (it loads the search code) and runs the first search, the others
+    // wait: the one whose caller leaves is dropped; one with a caller left and one still there runs
+    const pool = new SearchPool(dbFile, { threads: 1, maxQueued: 10 })
+    t.teardown(() => pool.close())
+    const gone = new AbortController()
+    const alsoGone = new AbortController()
+    const stays = new AbortController()
+    const first = pool.search({ q: 'Office' }, new AbortController().signal)
+    const dropped = pool.search({ q: 'Excel' }, gone.signal)
+    const kept = pool.search({ q: 'Teams' }, alsoGone.signal)
+    const twin = pool.search({ q: 'Teams' }, stays.signal)
+    gone.abort()
+    alsoGone.abort()
+    const [a, b, c, d] = await Promise.allSettled([first, dropped, kept, twin])
+    t.equal(a.status, 'fulfilled', 'the running search')
+    t.equal(b.status, 'rejected', 'the search nobody waits for any more')
+    t.match((b as PromiseRejectedResult).reason, { name: 'SearchUnavailableError', message: /left before it ran/ })
+    t.equal(c.status, 'fulfilled', 'a search one of whose callers is still there runs')
+    t.equal(d.status, 'fulfilled')
   })
 
   t.test('the same search asked while it waits or runs joins it instead of running again', async (t) => {
-    const pool = new SearchPool(dbFile, { threads: 1, maxWaitMs: 0, maxQueued: 1 })
+    const pool = new SearchPool(dbFile, { threads: 1, maxQueued: 1 })
     t.teardown(() => pool.close())
     // One thread, one place in the queue: the first search runs, its twin joins it, the second
     // search takes the place, and a third finds the queue full
@@ -88,7 +101,7 @@ t.test('search threads', async (t) => {
   })
 
   t.test('threads that cannot open the database: the search is refused, the pool stops restarting them', async (t) => {
-    const pool = new SearchPool(join(t.testdir(), 'missing.sqlite'), { threads: 1, maxWaitMs: 0, maxQueued: 10 })
+    const pool = new SearchPool(join(t.testdir(), 'missing.sqlite'), { threads: 1, maxQueued: 10 })
     t.teardown(() => pool.close())
     await t.rejects(pool.search({ q: 'Office' }), { name: 'SearchUnavailableError', message: /a search thread stopped/ }, 'the search that was on the thread')
     // Each failed start is replaced until three failed in a row
@@ -102,7 +115,7 @@ t.test('search threads', async (t) => {
   })
 
   t.test('closing refuses the queued searches and any after', async (t) => {
-    const pool = new SearchPool(dbFile, { threads: 1, maxWaitMs: 0, maxQueued: 10 })
+    const pool = new SearchPool(dbFile, { threads: 1, maxQueued: 10 })
     const running = t.rejects(pool.search({ q: 'Office' }), SearchUnavailableError, 'the running search')
     const queued = t.rejects(pool.search({ q: 'Excel' }), SearchUnavailableError, 'the queued search')
     await pool.close()
