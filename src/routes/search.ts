@@ -67,13 +67,17 @@ export default async function searchRoutes (fastify: FastifyInstance): Promise<v
     const locale = serveLocale(request, reply, repo.allLocales(), q.locale)
     // A client that leaves before its search ran frees the thread for the next one
     const left = new AbortController()
-    reply.raw.once('close', () => { if (!reply.raw.writableEnded) left.abort() })
+    if (reply.raw.destroyed) left.abort()
+    else reply.raw.once('close', () => { if (!reply.raw.writableEnded) left.abort() })
     let page
     try {
       page = await search({ q: q.q, locale: locale.served, limit: q.limit, cursor: q.cursor, scenario: q.scenario, audience: q.audience }, left.signal)
     } catch (err) {
       if (err instanceof SearchCursorError) throw new Errors.InvalidCursor()
-      if (err instanceof SearchUnavailableError) throw Object.assign(new Errors.Overloaded(err.message), { headers: { 'Retry-After': '1' } })
+      if (err instanceof SearchUnavailableError) {
+        if (err.cause !== undefined) request.log.error({ err: err.cause }, err.message)
+        throw Object.assign(new Errors.Overloaded(err.message), { headers: { 'Retry-After': '1' } })
+      }
       throw err
     }
     setNextLink(request, reply, page.nextCursor)

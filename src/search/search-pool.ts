@@ -7,12 +7,13 @@ import { Worker } from 'node:worker_threads'
 import { SearchCursorError, type SearchOptions, type SearchPage } from './search-articles.ts'
 import type { SearchJob } from './search-worker.ts'
 
-type Reply = { id: number, ok: true, page: SearchPage } | { id: number, ok: false, error: { name: string, message: string } }
+type Reply = { ready: true } | { id: number, ok: true, page: SearchPage } | { id: number, ok: false, error: { name: string, message: string } }
 
 /** The search could not run: the queue is full, its callers left, a thread stopped, or the pool closed. */
 export class SearchUnavailableError extends Error {
-  constructor (message: string) {
-    super(message)
+  /** `cause`: what went wrong inside (a path, an SQLite message): for the log, not for clients. */
+  constructor (message: string, cause?: Error) {
+    super(message, cause === undefined ? undefined : { cause })
     this.name = 'SearchUnavailableError'
   }
 }
@@ -27,6 +28,8 @@ export interface SearchPoolOptions {
 interface Job {
   id: number
   options: SearchOptions
+  /** Its key in inFlight. */
+  key: string
   /** Who asked (several when the same search was asked again): null for a caller that never leaves. */
   callers: Array<AbortSignal | null>
   resolve: (page: SearchPage) => void
@@ -36,8 +39,8 @@ interface Job {
 interface Thread {
   worker: Worker
   job: Job | null
-  /** It has answered a search: a thread that dies before that could not start. */
-  answered: boolean
+  /** It opened the database: a thread that dies before that could not start. */
+  ready: boolean
 }
 
 /**
@@ -69,7 +72,11 @@ export class SearchPool {
   private readonly options: SearchPoolOptions
   private readonly threads: Thread[] = []
   private readonly queue: Job[] = []
-  /** Searches queued or running, by their options: the same search asked again meanwhile joins it. */
+  /**
+   * Queued searches by their options: the same search asked again before a thread takes it
+   * joins it. Not once it runs: it may have read the content before a write the later caller
+   * has seen (and caches the page under).
+   */
   private readonly inFlight = new Map<string, { job: Job, page: Promise<SearchPage> }>()
   private nextId = 0
   private closed = false
@@ -94,14 +101,14 @@ export class SearchPool {
 
   /**
    * Resolves with the page; rejects with SearchCursorError, SearchUnavailableError, or the
-   * search's own error. The same search asked while it is queued or running (a burst of one
+   * search's own error. The same search asked while it waits for a thread (a burst of one
    * new error code) shares its page instead of running again; callers must not change it.
    * `signal`: aborted when the caller no longer wants the page (its client left); a queued
    * search all of whose callers left is dropped.
    */
   search (options: SearchOptions, signal: AbortSignal | null = null): Promise<SearchPage> {
     if (this.closed) return Promise.reject(new SearchUnavailableError('the server is closing'))
-    if (this.broken) return Promise.reject(new SearchUnavailableError(`search threads cannot start: ${this.broken.message}`))
+    if (this.broken) return Promise.reject(new SearchUnavailableError('search threads cannot start', this.broken))
     const key = JSON.stringify([options.q, options.locale, options.acceptLanguage, options.limit, options.cursor, options.scenario, options.audience])
     const joined = this.inFlight.get(key)
     if (joined !== undefined) {
@@ -112,10 +119,10 @@ export class SearchPool {
     this.start()
     let job!: Job
     const page = new Promise<SearchPage>((resolve, reject) => {
-      job = { id: this.nextId++, options, callers: [signal], resolve, reject }
+      job = { id: this.nextId++, key, options, callers: [signal], resolve, reject }
     })
     this.inFlight.set(key, { job, page })
-    const settled = (): void => { this.inFlight.delete(key) }
+    const settled = (): void => { if (this.inFlight.get(key)?.job === job) this.inFlight.delete(key) }
     page.then(settled, settled)
     this.queue.push(job)
     this.dispatch()
@@ -132,13 +139,16 @@ export class SearchPool {
   }
 
   private spawn (): Thread {
-    const thread: Thread = { worker: startWorker(this.dbFile), job: null, answered: false }
+    const thread: Thread = { worker: startWorker(this.dbFile), job: null, ready: false }
     thread.worker.on('message', (reply: Reply) => {
+      if ('ready' in reply) {
+        thread.ready = true
+        this.failedStarts = 0
+        return
+      }
       const job = thread.job
       if (job === null || job.id !== reply.id) return
       thread.job = null
-      thread.answered = true
-      this.failedStarts = 0
       if (reply.ok) job.resolve(reply.page)
       else job.reject(reply.error.name === 'SearchCursorError' ? new SearchCursorError(reply.error.message) : new Error(reply.error.message))
       this.dispatch()
@@ -150,6 +160,7 @@ export class SearchPool {
       const { message, code } = (err ?? {}) as { message?: unknown, code?: unknown }
       this.replace(thread, new Error(String(message ?? code ?? err)))
     })
+    thread.worker.on('messageerror', (err) => this.replace(thread, err))
     thread.worker.on('exit', (code) => this.replace(thread, new Error(`search thread exited with code ${code}`)))
     return thread
   }
@@ -157,14 +168,14 @@ export class SearchPool {
   private replace (thread: Thread, err: Error): void {
     const index = this.threads.indexOf(thread)
     if (index === -1) return
-    thread.job?.reject(new SearchUnavailableError(`a search thread stopped (${err.message})`))
+    thread.job?.reject(new SearchUnavailableError('a search thread stopped', err))
     thread.job = null
     thread.worker.terminate().catch(() => {})
     if (this.closed) return
-    if (!thread.answered && ++this.failedStarts >= MAX_FAILED_STARTS) {
+    if (!thread.ready && ++this.failedStarts >= MAX_FAILED_STARTS) {
       this.broken = err
-      this.threads.splice(0).forEach((t) => { t.job?.reject(new SearchUnavailableError(`search threads cannot start: ${err.message}`)); t.worker.terminate().catch(() => {}) })
-      for (const job of this.queue.splice(0)) job.reject(new SearchUnavailableError(`search threads cannot start: ${err.message}`))
+      this.threads.splice(0).forEach((t) => { t.job?.reject(new SearchUnavailableError('search threads cannot start', err)); t.worker.terminate().catch(() => {}) })
+      for (const job of this.queue.splice(0)) job.reject(new SearchUnavailableError('search threads cannot start', err))
       return
     }
     this.threads[index] = this.spawn()
@@ -177,6 +188,7 @@ export class SearchPool {
       const job = this.take()
       if (job === undefined) return
       thread.job = job
+      if (this.inFlight.get(job.key)?.job === job) this.inFlight.delete(job.key)
       thread.worker.postMessage({ id: job.id, options: job.options } satisfies SearchJob)
     }
   }

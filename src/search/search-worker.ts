@@ -15,6 +15,8 @@ const db = open()
 // documents (the file's pages stay in the OS cache) and keeps ~12 MiB per thread off the RSS.
 db.pragma('cache_size = -4000')
 const search = new ArticleSearch(db)
+// The pool counts a thread that dies before this as one that could not start
+parentPort?.postMessage({ ready: true })
 
 /** The database, or an Error that says why not (SqliteError reaches the pool without its message). */
 function open (): Database {
