@@ -1,9 +1,11 @@
 // Large imports: files are parsed in worker threads (the parser is the cost) and stored in
 // this thread, in the order of the files, so the outcome is the same as importPaths'.
 import { Worker } from 'node:worker_threads'
+import { setTimeout as delay } from 'node:timers/promises'
 import { availableParallelism } from 'node:os'
 import type { Database } from 'better-sqlite3'
 import { ArticleStore } from '../db/article-store.ts'
+import { WRITE_GAP_MS } from '../db/write-retry.ts'
 import { ParseError, type ParseResult } from '../ingest/parse-article.ts'
 import { collectFiles, ImportTally, importPaths, prepareFile, type ImportOptions, type ImportSummary, type Prepared } from './import-paths.ts'
 
@@ -87,7 +89,11 @@ export async function importPathsParallel (db: Database, paths: string[], option
           // committed when its time is up before the file's parse is (one commit per file, as
           // when committing before every wait, was ~15% of this thread's time).
           const left = pending.has(i) ? tally.batch.holdLeft() : null
-          if (left !== null && await within(outcomes[i]!, left) === TIMED_OUT) tally.batch.commit()
+          if (left !== null && await within(outcomes[i]!, left) === TIMED_OUT) {
+            tally.batch.commit()
+            // As after any batch, the lock stays free a moment for a server's write
+            await Promise.all([outcomes[i], delay(WRITE_GAP_MS)])
+          }
           const reply = await outcomes[i]!
           if (!reply.ok) {
             const err = reply.error.name === 'ParseError' ? new ParseError(reply.error.message, reply.error.line) : new Error(reply.error.message)
