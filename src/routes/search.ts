@@ -31,8 +31,9 @@ const SearchHitSchema = Type.Object({
 export default async function searchRoutes (fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const { repo, db, searchPool } = app.kb
-  const inProcess = new ArticleSearch(db)
-  const search = async (options: SearchOptions, signal: AbortSignal): Promise<SearchPage> => searchPool ? await searchPool.search(options, signal) : inProcess.search(options)
+  // With threads, the event loop prepares no search statements of its own
+  const inProcess = searchPool ? null : new ArticleSearch(db)
+  const search = async (options: SearchOptions, signal: AbortSignal): Promise<SearchPage> => inProcess ? inProcess.search(options) : await searchPool!.search(options, signal)
 
   app.get('/search', {
     config: { cache: true },
