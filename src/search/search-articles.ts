@@ -47,6 +47,13 @@ const MAX_CORRECTIONS = 3
  */
 const COMMON_WORD_SHARE = 0.01
 const COMMON_WORD_MIN_DOCS = 20
+/**
+ * Answers kept per content revision: a word's document count, an article's locales, a quoted
+ * message's translations. Words, popular articles and messages recur across queries.
+ */
+const MEMO_WORDS = 20_000
+const MEMO_ARTICLES = 3_000
+const MEMO_MESSAGES = 2_000
 
 export interface SearchOptions {
   /** What the user typed. */
@@ -129,6 +136,34 @@ interface RankedArticle { articleId: string, rank: number, docs: DocMatch[], mat
 interface SourceRow { title: string, headings: string, steps: string, callouts: string, body: string }
 interface HighlightRow { title: string, headings: string, steps: string, callouts: string, body: string }
 
+/**
+ * Answers that hold while the content does: emptied when the revision moves, and when full (a
+ * bound, not an LRU: what a search asks again is asked again soon after).
+ */
+class RevisionMemo<V> {
+  private revision = -1
+  private readonly map = new Map<string, V>()
+  private readonly max: number
+
+  constructor (max: number) {
+    this.max = max
+  }
+
+  get (revision: number, key: string, compute: () => V): V {
+    if (revision !== this.revision) {
+      this.map.clear()
+      this.revision = revision
+    }
+    let value = this.map.get(key)
+    if (value === undefined) {
+      value = compute()
+      if (this.map.size >= this.max) this.map.clear()
+      this.map.set(key, value)
+    }
+    return value
+  }
+}
+
 const WEIGHTS = Object.values(COLUMN_WEIGHTS).join(', ')
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u
 
@@ -137,7 +172,8 @@ export class ArticleSearch {
   private readonly db: Database
   /** Ranking statements by filter: prepared on first use. */
   private readonly rankedBy = new Map<string, Statement>()
-  private readonly translations: Statement
+  private readonly locales: Statement
+  private readonly title: Statement
   private readonly source: Statement
   private readonly highlight: Statement
   private readonly wordDocs: Statement
@@ -145,12 +181,21 @@ export class ArticleSearch {
   private readonly quotedTitles: Statement
   private readonly documentCount: Statement
   private readonly contentRevision: Statement
-  /** count(*) of translations scans 100k index entries (~0.5 ms): kept until the content changes. */
-  private documentsAt: { revision: number, documents: number } | null = null
+  /** The content revision the running search reads: the memos below hold for it. */
+  private revision = 0
+  /** count(*) of translations scans 100k index entries (~0.5 ms). */
+  private readonly documentCounts = new RevisionMemo<number>(1)
+  /** fts5vocab counts a word's documents by reading its whole doclist (~0.3 ms for `office`). */
+  private readonly wordCounts = new RevisionMemo<number>(MEMO_WORDS)
+  /** ~35 rows per article of a page; kept as one array of shared locale strings. */
+  private readonly articleLocales = new RevisionMemo<string[]>(MEMO_ARTICLES)
+  private readonly localeNames = new Map<string, string>()
+  private readonly messageSources = new RevisionMemo<string[][]>(MEMO_MESSAGES)
 
   constructor (db: Database) {
     this.db = db
-    this.translations = db.prepare('SELECT locale, title FROM translations WHERE article_id = ? ORDER BY locale')
+    this.locales = db.prepare('SELECT locale FROM translations WHERE article_id = ? ORDER BY locale').pluck()
+    this.title = db.prepare('SELECT title FROM translations WHERE article_id = ? AND locale = ?').pluck()
     this.source = db.prepare('SELECT title, headings, steps, callouts, body FROM search_sources WHERE translation_id = ?')
     const mark = (column: number): string => `highlight(search_docs, ${column}, char(${MARK_OPEN.codePointAt(0)}), char(${MARK_CLOSE.codePointAt(0)}))`
     // CAST: a rowid bound as a JS number (a REAL) next to MATCH is silently ignored by FTS5
@@ -174,6 +219,7 @@ export class ArticleSearch {
     const query = analyzeQuery(options.q)
     const empty: SearchPage = { results: [], nextCursor: null, corrections: [], truncated: query.truncated }
     if (query.terms.length === 0 || offset >= MAX_OFFSET) return empty
+    this.revision = this.contentRevision.get() as number
 
     // One more than the page, to know whether another page follows
     const wanted = offset + limit + 1
@@ -266,22 +312,33 @@ export class ArticleSearch {
   private withoutCommonWords (terms: QueryTerm[]): QueryTerm[] {
     const limit = Math.max(COMMON_WORD_MIN_DOCS, this.documents() * COMMON_WORD_SHARE)
     // Codes, phrases and corrected words are never left out; -1: not counted
-    const docs = terms.map((term) => term.kind === 'word' && term.alternatives.length === 0 ? (this.wordDocs.get(foldWord(term.tokens[0]!)) as number | undefined) ?? 0 : -1)
+    const docs = terms.map((term) => term.kind === 'word' && term.alternatives.length === 0 ? this.documentsWith(foldWord(term.tokens[0]!)) : -1)
     if (!docs.some((n) => n === -1 || (n > 0 && n <= limit))) return terms
     return terms.filter((_, i) => docs[i]! <= limit)
   }
 
   private documents (): number {
-    const revision = this.contentRevision.get() as number
-    if (this.documentsAt?.revision !== revision) this.documentsAt = { revision, documents: this.documentCount.get() as number }
-    return this.documentsAt.documents
+    return this.documentCounts.get(this.revision, '', () => this.documentCount.get() as number)
+  }
+
+  /** How many documents hold a word (folded, as written). */
+  private documentsWith (word: string): number {
+    return this.wordCounts.get(this.revision, word, () => (this.wordDocs.get(word) as number | undefined) ?? 0)
+  }
+
+  /** The locales an article is in, sorted. */
+  private localesOf (articleId: string): string[] {
+    return this.articleLocales.get(this.revision, articleId, () => (this.locales.all(articleId) as string[]).map((name) => {
+      let shared = this.localeNames.get(name)
+      if (shared === undefined && this.localeNames.size < 1000) this.localeNames.set(name, shared = name)
+      return shared ?? name
+    }))
   }
 
   /** One article of the page: served title, snippet and steps. */
   private hit (article: RankedArticle, options: SearchOptions): SearchHit {
-    const translations = this.translations.all(article.articleId) as Array<{ locale: string, title: string }>
-    const locale = articleLocale(translations.map((t) => t.locale), options)
-    const title = translations.find((t) => t.locale === locale.served)?.title
+    const locale = articleLocale(this.localesOf(article.articleId), options)
+    const title = this.title.get(article.articleId, locale.served) as string | undefined
     // The served locale's text gives the snippet when it holds a match; a document can match
     // through its article id alone (keywords), and then the best other one shows the words
     const servedDoc = article.docs.find((d) => d.locale === locale.served)
@@ -298,7 +355,7 @@ export class ArticleSearch {
     const { doc, snippet, stepIds } = chosen!
     return {
       id: article.articleId,
-      title: title ?? translations[0]?.title ?? '',
+      title: title ?? '',
       score: Math.round(-article.rank * 1e4) / 1e4,
       match: article.match,
       locale,
@@ -333,12 +390,10 @@ export class ArticleSearch {
    * message then also finds the articles that give it in English only.
    */
   private translatedMessages (query: AnalyzedQuery): AnalyzedQuery {
-    const known = new Map<string, string[][]>()
     const translate = (term: QueryTerm): QueryTerm => {
       if (term.kind !== 'phrase') return term
       const key = term.tokens.map(foldWord).join(' ')
-      let sources = known.get(key)
-      if (sources === undefined) {
+      const sources = this.messageSources.get(this.revision, key, () => {
         const found = new Set<string>()
         for (const row of this.quotedTitles.all(`messages : ${quoted(term.tokens)}`) as Array<{ title: string, source: string }>) {
           const here = extractQuotedMessages(row.title)
@@ -346,9 +401,8 @@ export class ArticleSearch {
           if (here.length !== there.length) continue
           here.forEach((message, i) => { if (wordsOf(message).map(foldWord).join(' ') === key) found.add(there[i]!) })
         }
-        sources = [...found].slice(0, MAX_TRANSLATIONS).map(wordsOf).filter((words) => words.length > 0)
-        known.set(key, sources)
-      }
+        return [...found].slice(0, MAX_TRANSLATIONS).map(wordsOf).filter((words) => words.length > 0)
+      })
       return sources.length > 0 ? { ...term, alternatives: [...term.alternatives, ...sources] } : term
     }
     return { ...query, terms: query.terms.map(translate), asTyped: query.asTyped?.map(translate) ?? null }
@@ -365,7 +419,7 @@ export class ArticleSearch {
       const word = foldWord(term.tokens[0]!)
       const chars = Array.from(word)
       if (chars.length < (CJK.test(word) ? 3 : 4) || /^\p{N}+$/u.test(word)) return
-      const docs = (this.wordDocs.get(word) as number | undefined) ?? 0
+      const docs = this.documentsWith(word)
       if (docs >= RARE_WORD_DOCS) return
       const max = chars.length >= 6 ? 2 : 1
       const first = chars[0]!

@@ -74,3 +74,26 @@ t.test('the document count behind the common-word share is read once per content
   search.search({ q: 'widget quarantine', locale: 'en-US' })
   t.equal(reads, 2, 'counted again after an import')
 })
+
+t.test('what a search keeps between searches (titles, word counts) follows the content', async (t) => {
+  const db = corpus(t)
+  t.teardown(() => db.close())
+  const search = new ArticleSearch(db)
+  const first = search.search({ q: 'quarantine', locale: 'en-US' })
+  t.same(first.results.map((r) => [r.id, r.title]), [['rare-word', 'Quarantine notices']])
+  const typo = search.search({ q: 'widgit', locale: 'en-US' })
+  t.same(typo.corrections.map((c) => [c.term, c.suggestions[0]]), [['widgit', 'widget']], 'a word found nowhere is corrected')
+
+  const dir = t.testdir({
+    'en-US': {
+      'rare-word.md': article('Quarantine notices explained', 'Quarantine notices explain why a message was held.'),
+      'spelling-a.md': article('Spelling one', 'The widgit folder.'),
+      'spelling-b.md': article('Spelling two', 'Another widgit folder.')
+    }
+  })
+  t.equal(importPaths(db, [join(dir, 'en-US')]).failed, 0)
+  t.same(search.search({ q: 'quarantine', locale: 'en-US' }).results.map((r) => r.title)[0], 'Quarantine notices explained', 'the new title')
+  const spelled = search.search({ q: 'widgit', locale: 'en-US' })
+  t.same(spelled.results.map((r) => r.id), ['spelling-a', 'spelling-b'])
+  t.same(spelled.corrections, [], 'a word two documents now hold is not corrected')
+})
