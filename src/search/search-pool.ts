@@ -115,6 +115,7 @@ export class SearchPool {
       joined.job.callers.push(signal)
       return joined.page
     }
+    if (this.queue.length >= this.options.maxQueued) this.dropAbandoned()
     if (this.queue.length >= this.options.maxQueued) return Promise.reject(new SearchUnavailableError(`${this.queue.length} searches waiting`))
     this.start()
     let job!: Job
@@ -196,7 +197,7 @@ export class SearchPool {
   /** The next job someone still waits for: one whose callers all left is dropped. */
   private take (): Job | undefined {
     for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) {
-      if (job.callers.every((signal) => signal?.aborted === true)) {
+      if (abandoned(job)) {
         job.reject(new SearchUnavailableError('every caller of the search left before it ran'))
         continue
       }
@@ -204,4 +205,16 @@ export class SearchPool {
     }
     return undefined
   }
+
+  /** Drops the waiting jobs whose callers all left: only searches someone waits for count toward maxQueued. */
+  private dropAbandoned (): void {
+    const waiting = this.queue.filter((job) => !abandoned(job))
+    if (waiting.length === this.queue.length) return
+    for (const job of this.queue) if (abandoned(job)) job.reject(new SearchUnavailableError('every caller of the search left before it ran'))
+    this.queue.splice(0, this.queue.length, ...waiting)
+  }
+}
+
+function abandoned (job: Job): boolean {
+  return job.callers.every((signal) => signal?.aborted === true)
 }

@@ -81,6 +81,25 @@ t.test('search threads', async (t) => {
     t.equal(d.status, 'fulfilled')
   })
 
+  t.test('searches whose callers all left do not count toward the queue bound', async (t) => {
+    const pool = new SearchPool(dbFile, { threads: 1, maxQueued: 2 })
+    t.teardown(() => pool.close())
+    // The thread is still starting: all of these wait
+    const left = [new AbortController(), new AbortController()]
+    const running = pool.search({ q: 'Office' })
+    const abandoned = left.map((c, i) => pool.search({ q: `Excel ${i}` }, c.signal))
+    left.forEach((c) => c.abort())
+    const refusedBefore = pool.search({ q: 'SharePoint' }, null)
+    const staying = new AbortController()
+    const waiting = pool.search({ q: 'Teams' }, staying.signal)
+    const full = pool.search({ q: 'Outlook' })
+    const outcomes = await Promise.allSettled([running, ...abandoned, refusedBefore, waiting, full])
+    t.same(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled', 'rejected'],
+      'a search asked when the queue held only abandoned ones waits and runs')
+    for (const o of outcomes.slice(1, 3)) t.match((o as PromiseRejectedResult).reason, { name: 'SearchUnavailableError', message: /left before it ran/ }, 'the abandoned searches are dropped')
+    t.match((outcomes[5] as PromiseRejectedResult).reason, { name: 'SearchUnavailableError', message: /2 searches waiting/ }, 'two live searches fill the queue')
+  })
+
   t.test('the same search asked while it waits joins it; once it runs, a new one waits', async (t) => {
     const pool = new SearchPool(dbFile, { threads: 1, maxQueued: 2 })
     t.teardown(() => pool.close())
