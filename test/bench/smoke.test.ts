@@ -30,7 +30,7 @@ t.test('npm run bench -- --quick', { timeout: 150_000 }, async (t) => {
 
   // The table: its header and a row per operation
   t.match(stdout, /operation\s+via\s+conn\s+req\/s\s+p50 ms\s+p99 ms\s+× baseline/)
-  for (const label of ['baseline (hello world)', 'article', 'steps (Accept-Language)', 'scenario lookup', 'list page', 'baseline (again)']) {
+  for (const label of ['baseline (hello world)', 'baseline, article replayed', 'article', 'steps (Accept-Language)', 'scenario lookup', 'list page', 'baseline (again)']) {
     t.match(stdout, new RegExp(`^${label.replace(/[()]/g, '\\$&')}\\s+http\\s+10\\s+[\\d,]+\\s`, 'm'), `a row for ${label}`)
   }
   t.match(stdout, /^search: error code.*\s[\d,]+\s/m, 'a search row (over HTTP or direct)')
@@ -56,5 +56,9 @@ t.test('npm run bench -- --quick', { timeout: 150_000 }, async (t) => {
   t.ok(article.requests > 0 && article.rps > 0 && article.p99Ms >= article.p50Ms, 'article figures')
   t.equal(article.non2xx, 0, 'the article mix answers 200')
   t.type(article.ratio, 'number')
+  const replayed = results.rows.find((r: { operation: string }) => r.operation === 'baseline-replayed')
+  t.ok(replayed.requests > 0 && replayed.non2xx === 0, 'the baseline replays an article response, answering 200')
+  t.ok(replayed.bytesPerResponse > 1000, `the replayed response is an article (${replayed.bytesPerResponse} bytes)`)
+  t.match(targets, /fastify replaying an article response: [\d.]+×/, 'the article target says what fastify reaches with its responses')
   t.ok(results.machine.nproc >= 1 && typeof results.machine.cpuModel === 'string')
 })
