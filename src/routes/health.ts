@@ -23,10 +23,10 @@ export default async function healthRoutes (fastify: FastifyInstance): Promise<v
     schema: {
       tags: ['health'],
       summary: 'Readiness',
-      description: 'Answers 200 when the database is open and migrated to the version this code expects, 503 otherwise.',
+      description: 'Answers 200 when the database is open and migrated to the version this code expects and, where searches run on worker threads, those threads can open it; 503 otherwise.',
       response: {
         200: Type.Object({ status: Type.Literal('ready'), schemaVersion: Type.Integer(), articles: Type.Integer() }, { description: 'Ready to serve', examples: [{ status: 'ready', schemaVersion: 3, articles: 73 }] }),
-        503: problemResponse('Not ready: the database is closed or not migrated')
+        503: problemResponse('Not ready: the database is closed or not migrated, or the search threads cannot open it')
       }
     }
   }, async () => {
@@ -38,6 +38,8 @@ export default async function healthRoutes (fastify: FastifyInstance): Promise<v
       throw new Errors.NotReady('the database is not open')
     }
     if (version !== expected) throw new Errors.NotReady(`the database is at schema version ${version}, the code expects ${expected}`)
+    const searchFailure = app.kb.searchPool?.failure ?? null
+    if (searchFailure !== null) throw new Errors.NotReady(`searches cannot run: ${searchFailure}`)
     const { n } = db.prepare('SELECT count(*) AS n FROM articles').get() as { n: number }
     return { status: 'ready' as const, schemaVersion: version, articles: n }
   })

@@ -90,6 +90,11 @@ export class SearchPool {
     this.options = options
   }
 
+  /** Why no search can run (the threads cannot open the database), for readiness; null while they can. */
+  get failure (): string | null {
+    return this.broken === null ? null : 'the search threads cannot open the database'
+  }
+
   /**
    * Starts the threads (the first search does it otherwise): the server calls it once it
    * listens, so a thread's start-up neither delays the server's nor the first search.

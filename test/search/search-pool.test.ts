@@ -1,9 +1,9 @@
 // Search threads: the same pages as a search on the event loop, errors carried back as what
 // they were, a bounded queue, searches nobody waits for any more, a thread that cannot start,
 // closing. Over HTTP: the route searches on the threads and answers 503 with Retry-After when
-// they cannot take the search.
+// they cannot take the search, and /ready says when they cannot open the database.
 import t from 'tap'
-import { readFileSync } from 'node:fs'
+import { readFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { openDatabase } from '../../src/db/connection.ts'
 import { ArticleSearch, SearchCursorError, type SearchOptions } from '../../src/search/search-articles.ts'
@@ -162,4 +162,29 @@ t.test('GET /v1/search on threads: the pages of the event-loop app; 503 with Ret
   t.equal(res.statusCode, 503)
   t.equal(res.headers['retry-after'], '1')
   t.match(res.json(), { code: 'KB_OVERLOADED', detail: /closing/ })
+})
+
+t.test('GET /ready is 503 once the search threads cannot open the database', async (t) => {
+  const app = await buildTestApp(t, { config: { searchThreads: 1 } })
+  t.equal((await app.inject('/ready')).statusCode, 200, 'ready while the threads can start')
+  // The server keeps its open connection; new threads find no file
+  const file = app.kb.db.name
+  renameSync(file, `${file}.moved`)
+  let ready
+  try {
+    const res = await app.inject('/v1/search?q=quarantine')
+    t.equal(res.statusCode, 503, 'the search is refused')
+    ready = await app.inject('/ready')
+    for (let i = 0; i < 100 && ready.statusCode === 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      ready = await app.inject('/ready')
+    }
+  } finally {
+    renameSync(`${file}.moved`, file)
+  }
+  t.equal(ready.statusCode, 503, 'not ready')
+  t.match(ready.json(), { code: 'KB_NOT_READY', detail: 'searches cannot run: the search threads cannot open the database' })
+  t.notMatch(ready.body, file, 'no path in the answer')
+  t.equal((await app.inject('/health')).statusCode, 200, 'still alive')
+  t.equal((await app.inject('/v1/articles?limit=1')).statusCode, 200, 'articles are still served')
 })
