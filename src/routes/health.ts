@@ -23,10 +23,10 @@ export default async function healthRoutes (fastify: FastifyInstance): Promise<v
     schema: {
       tags: ['health'],
       summary: 'Readiness',
-      description: 'Answers 200 when the database is open and migrated to the version this code expects and, where searches run on worker threads, those threads can open it; 503 otherwise.',
+      description: 'Answers 200 when the database is open and migrated to the version this code expects and, where searches run on worker threads, those threads could start; 503 otherwise (for a search pool that failed, until the process restarts).',
       response: {
         200: Type.Object({ status: Type.Literal('ready'), schemaVersion: Type.Integer(), articles: Type.Integer() }, { description: 'Ready to serve', examples: [{ status: 'ready', schemaVersion: 3, articles: 73 }] }),
-        503: problemResponse('Not ready: the database is closed or not migrated, or the search threads cannot open it')
+        503: problemResponse('Not ready: the database is closed or not migrated, or the search threads cannot start')
       }
     }
   }, async () => {

@@ -21,7 +21,7 @@ export class SearchUnavailableError extends Error {
 export interface SearchPoolOptions {
   /** Worker threads (≥ 1). */
   threads: number
-  /** Jobs waiting at most; more are refused at once. */
+  /** Jobs someone still waits for, at most; more are refused at once. */
   maxQueued: number
 }
 
@@ -90,9 +90,12 @@ export class SearchPool {
     this.options = options
   }
 
-  /** Why no search can run (the threads cannot open the database), for readiness; null while they can. */
+  /**
+   * Why no search can run (three threads in a row died before they opened the database: it is
+   * missing, the worker's code is, …), for readiness; null while they can. It lasts until restart.
+   */
   get failure (): string | null {
-    return this.broken === null ? null : 'the search threads cannot open the database'
+    return this.broken === null ? null : 'the search threads cannot start'
   }
 
   /**
@@ -203,7 +206,7 @@ export class SearchPool {
   private take (): Job | undefined {
     for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) {
       if (abandoned(job)) {
-        job.reject(new SearchUnavailableError('every caller of the search left before it ran'))
+        this.drop(job)
         continue
       }
       return job
@@ -215,8 +218,14 @@ export class SearchPool {
   private dropAbandoned (): void {
     const waiting = this.queue.filter((job) => !abandoned(job))
     if (waiting.length === this.queue.length) return
-    for (const job of this.queue) if (abandoned(job)) job.reject(new SearchUnavailableError('every caller of the search left before it ran'))
+    for (const job of this.queue) if (abandoned(job)) this.drop(job)
     this.queue.splice(0, this.queue.length, ...waiting)
+  }
+
+  /** Refuses a job nobody waits for; at once out of inFlight, so the same search asked next starts afresh. */
+  private drop (job: Job): void {
+    if (this.inFlight.get(job.key)?.job === job) this.inFlight.delete(job.key)
+    job.reject(new SearchUnavailableError('every caller of the search left before it ran'))
   }
 }
 

@@ -84,18 +84,18 @@ t.test('search threads', async (t) => {
   t.test('searches whose callers all left do not count toward the queue bound', async (t) => {
     const pool = new SearchPool(dbFile, { threads: 1, maxQueued: 2 })
     t.teardown(() => pool.close())
-    // The thread is still starting: all of these wait
+    // The first goes to the (starting) thread; the next two wait, and their callers leave
     const left = [new AbortController(), new AbortController()]
     const running = pool.search({ q: 'Office' })
     const abandoned = left.map((c, i) => pool.search({ q: `Excel ${i}` }, c.signal))
     left.forEach((c) => c.abort())
-    const refusedBefore = pool.search({ q: 'SharePoint' }, null)
-    const staying = new AbortController()
-    const waiting = pool.search({ q: 'Teams' }, staying.signal)
+    const askedWhenFullOfAbandoned = pool.search({ q: 'SharePoint' }, null)
+    // The same search as a dropped one, asked again at once: a search of its own, not the dropped one's refusal
+    const askedAgain = pool.search({ q: 'Excel 0' }, new AbortController().signal)
     const full = pool.search({ q: 'Outlook' })
-    const outcomes = await Promise.allSettled([running, ...abandoned, refusedBefore, waiting, full])
+    const outcomes = await Promise.allSettled([running, ...abandoned, askedWhenFullOfAbandoned, askedAgain, full])
     t.same(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled', 'rejected'],
-      'a search asked when the queue held only abandoned ones waits and runs')
+      'a search asked when the queue held only abandoned ones waits and runs; so does a dropped one asked again')
     for (const o of outcomes.slice(1, 3)) t.match((o as PromiseRejectedResult).reason, { name: 'SearchUnavailableError', message: /left before it ran/ }, 'the abandoned searches are dropped')
     t.match((outcomes[5] as PromiseRejectedResult).reason, { name: 'SearchUnavailableError', message: /2 searches waiting/ }, 'two live searches fill the queue')
   })
@@ -164,7 +164,7 @@ t.test('GET /v1/search on threads: the pages of the event-loop app; 503 with Ret
   t.match(res.json(), { code: 'KB_OVERLOADED', detail: /closing/ })
 })
 
-t.test('GET /ready is 503 once the search threads cannot open the database', async (t) => {
+t.test('GET /ready is 503 once the search threads cannot start', async (t) => {
   const app = await buildTestApp(t, { config: { searchThreads: 1 } })
   t.equal((await app.inject('/ready')).statusCode, 200, 'ready while the threads can start')
   // The server keeps its open connection; new threads find no file
@@ -183,7 +183,7 @@ t.test('GET /ready is 503 once the search threads cannot open the database', asy
     renameSync(`${file}.moved`, file)
   }
   t.equal(ready.statusCode, 503, 'not ready')
-  t.match(ready.json(), { code: 'KB_NOT_READY', detail: 'searches cannot run: the search threads cannot open the database' })
+  t.match(ready.json(), { code: 'KB_NOT_READY', detail: 'searches cannot run: the search threads cannot start' })
   t.notMatch(ready.body, file, 'no path in the answer')
   t.equal((await app.inject('/health')).statusCode, 200, 'still alive')
   t.equal((await app.inject('/v1/articles?limit=1')).statusCode, 200, 'articles are still served')
