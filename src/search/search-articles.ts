@@ -52,6 +52,7 @@ const COMMON_WORD_MIN_DOCS = 20
  * message's translations. Words, popular articles and messages recur across queries.
  */
 const MEMO_WORDS = 20_000
+const MEMO_WORD_LENGTH = 40
 const MEMO_ARTICLES = 3_000
 const MEMO_MESSAGES = 2_000
 
@@ -321,9 +322,13 @@ export class ArticleSearch {
     return this.documentCounts.get(this.revision, '', () => this.documentCount.get() as number)
   }
 
-  /** How many documents hold a word (folded, as written). */
+  /**
+   * How many documents hold a word (folded, as written). Long words (pasted junk, URLs) are
+   * counted but not kept: the memo's bound is in entries, and they would fill it with bytes.
+   */
   private documentsWith (word: string): number {
-    return this.wordCounts.get(this.revision, word, () => (this.wordDocs.get(word) as number | undefined) ?? 0)
+    const count = (): number => (this.wordDocs.get(word) as number | undefined) ?? 0
+    return word.length > MEMO_WORD_LENGTH ? count() : this.wordCounts.get(this.revision, word, count)
   }
 
   /** The locales an article is in, sorted. */

@@ -75,7 +75,7 @@ t.test('the document count behind the common-word share is read once per content
   t.equal(reads, 2, 'counted again after an import')
 })
 
-t.test('what a search keeps between searches (titles, word counts) follows the content', async (t) => {
+t.test('what a search keeps between searches (word counts, an article\'s locales) follows the content', async (t) => {
   const db = corpus(t)
   t.teardown(() => db.close())
   const search = new ArticleSearch(db)
@@ -93,6 +93,13 @@ t.test('what a search keeps between searches (titles, word counts) follows the c
   })
   t.equal(importPaths(db, [join(dir, 'en-US')]).failed, 0)
   t.same(search.search({ q: 'quarantine', locale: 'en-US' }).results.map((r) => r.title)[0], 'Quarantine notices explained', 'the new title')
+  // A translation added: the article's locales are read again
+  const before = search.search({ q: 'quarantine', locale: 'ja-JP' }).results[0]!.locale
+  t.same([before.served, before.fallback, before.available], ['en-US', true, ['en-US']], 'no ja-JP translation yet')
+  const ja = t.testdir({ 'ja-JP': { 'rare-word.md': article('検疫の通知', 'Quarantine 検疫の通知。') } })
+  t.equal(importPaths(db, [join(ja, 'ja-JP')]).failed, 0)
+  const after = search.search({ q: 'quarantine', locale: 'ja-JP' }).results[0]!
+  t.same([after.locale.served, after.locale.fallback, after.locale.available, after.title], ['ja-JP', false, ['en-US', 'ja-JP'], '検疫の通知'], 'the new translation is served')
   const spelled = search.search({ q: 'widgit', locale: 'en-US' })
   t.same(spelled.results.map((r) => r.id), ['spelling-a', 'spelling-b'])
   t.same(spelled.corrections, [], 'a word two documents now hold is not corrected')
