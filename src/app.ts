@@ -116,7 +116,11 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
       errorResponseBuilder: (_request, context) => new Errors.RateLimited(`at most ${context.max} requests per minute; retry in ${context.after}`)
     })
   }
-  await app.register(caching, { cacheControl: options.config.cacheControl, contentRevision: () => app.kb.repo.contentRevision() })
+  await app.register(caching, {
+    cacheControl: options.config.cacheControl,
+    contentRevision: () => app.kb.repo.contentRevision(),
+    maxBytes: options.config.responseCacheMb * 1024 * 1024
+  })
 
   // The hooks every request passes through are callback-style: no promise per request.
   app.addHook('onRequest', (request, _reply, done) => {

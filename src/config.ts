@@ -24,6 +24,8 @@ export interface Config {
   writeWaitMs: number
   /** Worker threads that run searches off the event loop (0: searches run on it). */
   searchThreads: number
+  /** MiB of serialized responses kept in memory (0: none kept); a full cache is part of the resident size. */
+  responseCacheMb: number
 }
 
 export type Env = Record<string, string | undefined>
@@ -96,6 +98,7 @@ export function resolveConfig (options: Partial<Config> = {}, env: Env = {}): Co
     corsOrigins: options.corsOrigins ?? origins(env.KB_CORS_ORIGINS),
     maxEventLoopDelay: options.maxEventLoopDelay ?? count('KB_MAX_EVENT_LOOP_DELAY', env.KB_MAX_EVENT_LOOP_DELAY, 1000),
     writeWaitMs: options.writeWaitMs ?? count('KB_WRITE_WAIT_MS', env.KB_WRITE_WAIT_MS, 5000),
-    searchThreads: options.searchThreads ?? count('KB_SEARCH_THREADS', env.KB_SEARCH_THREADS, Math.min(4, availableParallelism()))
+    searchThreads: options.searchThreads ?? count('KB_SEARCH_THREADS', env.KB_SEARCH_THREADS, Math.min(4, availableParallelism())),
+    responseCacheMb: options.responseCacheMb ?? count('KB_RESPONSE_CACHE_MB', env.KB_RESPONSE_CACHE_MB, 32)
   }
 }

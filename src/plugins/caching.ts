@@ -34,6 +34,7 @@ export interface CachingOptions {
   cacheControl: string
   /** Returns a number that changes whenever any content changes (the change feed's last seq). */
   contentRevision: () => number
+  /** Bytes of responses kept (default 32 MiB); 0 keeps none, and reads skip the cache altogether. */
   maxBytes?: number
 }
 
@@ -68,12 +69,13 @@ function notModified (request: FastifyRequest, etag: string): boolean {
 }
 
 async function caching (app: FastifyInstance, options: CachingOptions): Promise<void> {
-  const cache = new Lru<CachedResponse>(20_000, options.maxBytes ?? 32 * 1024 * 1024)
+  const maxBytes = options.maxBytes ?? 32 * 1024 * 1024
+  const cache = new Lru<CachedResponse>(20_000, maxBytes)
   app.decorateReply('contentVersion', null)
   app.decorateRequest('cacheRevision', null)
 
   // Callback-style hooks: a cached read creates no promise of its own.
-  app.addHook('preHandler', (request, reply, done) => {
+  const serveCached = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     if (request.method !== 'GET' || !request.routeOptions.config.cache) return done()
     const key = cacheKey(request)
     if (key === null) return done()
@@ -91,7 +93,8 @@ async function caching (app: FastifyInstance, options: CachingOptions): Promise<
       return
     }
     reply.send(hit.payload)
-  })
+  }
+  if (maxBytes > 0) app.addHook('preHandler', serveCached)
 
   app.addHook('onSend', (request, reply, payload, done) => {
     if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload)

@@ -1,9 +1,12 @@
 // HTTP caching of content GETs: strong ETags, If-None-Match → 304, Last-Modified on article
-// resources, a configurable Cache-Control, and the same bytes for the same content revision.
+// resources, a configurable Cache-Control, the same bytes for the same content revision, and
+// a response cache whose size is configurable.
 import t from 'tap'
 import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildApp } from '../../src/app.ts'
+import { resolveConfig } from '../../src/config.ts'
+import { buildTestApp } from '../helpers/build-app.ts'
 import { changedSeedMarkdown, createKey, integrationApp, publish, putArticle, seedMarkdown, SEED_ID, testConfig, testDir } from '../helpers/integration-app.ts'
 
 /** Article resources: they carry Last-Modified (the article's updatedAt). */
@@ -170,4 +173,29 @@ t.test('two instances on one database file: a write through one is served at onc
   t.match(after.json().rendered.content, 'サブスクリプションの有効期限を確認してください。', 'b serves the new text')
   t.equal((await b.inject({ url, headers: { 'if-none-match': before.headers.etag as string } })).statusCode, 200, 'b no longer answers 304 to the old ETag')
   t.equal((await a.inject(url)).headers.etag, after.headers.etag, 'both serve the same ETag')
+})
+
+t.test('KB_RESPONSE_CACHE_MB: 32 MiB of responses by default; 0 keeps none', async (t) => {
+  t.equal(resolveConfig({}, {}).responseCacheMb, 32)
+  t.equal(resolveConfig({}, { KB_RESPONSE_CACHE_MB: '0' }).responseCacheMb, 0)
+  t.throws(() => resolveConfig({}, { KB_RESPONSE_CACHE_MB: '-1' }), /KB_RESPONSE_CACHE_MB must be a non-negative integer/)
+  const reads = async (responseCacheMb: number): Promise<{ blocks: number, etags: string[] }> => {
+    const app = await buildTestApp(t, { config: { responseCacheMb } })
+    const repo = app.kb.repo as unknown as { blocks: (...args: unknown[]) => unknown }
+    const blocks = repo.blocks.bind(repo)
+    let calls = 0
+    repo.blocks = (...args) => { calls++; return blocks(...args) }
+    const etags: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const res = await app.inject(`/v1/articles/${SEED_ID}?locale=ja`)
+      t.equal(res.statusCode, 200)
+      etags.push(String(res.headers.etag))
+    }
+    return { blocks: calls, etags }
+  }
+  const cached = await reads(32)
+  const uncached = await reads(0)
+  t.equal(cached.blocks, 1, 'by default the article is read once and then served from the cache')
+  t.equal(uncached.blocks, 3, 'with 0, every request reads it')
+  for (const { etags } of [cached, uncached]) t.same(etags, [etags[0], etags[0], etags[0]], 'the same ETag each time, cached or not')
 })
