@@ -131,7 +131,7 @@ export class SearchPool {
       job = { id: this.nextId++, key, options, callers: [signal], resolve, reject }
     })
     this.inFlight.set(key, { job, page })
-    const settled = (): void => { if (this.inFlight.get(key)?.job === job) this.inFlight.delete(key) }
+    const settled = (): void => this.forget(job)
     page.then(settled, settled)
     this.queue.push(job)
     this.dispatch()
@@ -197,7 +197,7 @@ export class SearchPool {
       const job = this.take()
       if (job === undefined) return
       thread.job = job
-      if (this.inFlight.get(job.key)?.job === job) this.inFlight.delete(job.key)
+      this.forget(job)
       thread.worker.postMessage({ id: job.id, options: job.options } satisfies SearchJob)
     }
   }
@@ -216,15 +216,22 @@ export class SearchPool {
 
   /** Drops the waiting jobs whose callers all left: only searches someone waits for count toward maxQueued. */
   private dropAbandoned (): void {
-    const waiting = this.queue.filter((job) => !abandoned(job))
-    if (waiting.length === this.queue.length) return
-    for (const job of this.queue) if (abandoned(job)) this.drop(job)
+    const waiting: Job[] = []
+    for (const job of this.queue) {
+      if (abandoned(job)) this.drop(job)
+      else waiting.push(job)
+    }
     this.queue.splice(0, this.queue.length, ...waiting)
+  }
+
+  /** No later search joins this one: it runs, ran or was dropped. */
+  private forget (job: Job): void {
+    if (this.inFlight.get(job.key)?.job === job) this.inFlight.delete(job.key)
   }
 
   /** Refuses a job nobody waits for; at once out of inFlight, so the same search asked next starts afresh. */
   private drop (job: Job): void {
-    if (this.inFlight.get(job.key)?.job === job) this.inFlight.delete(job.key)
+    this.forget(job)
     job.reject(new SearchUnavailableError('every caller of the search left before it ran'))
   }
 }
