@@ -20,6 +20,11 @@ export class Lru<V extends { bytes: number }> {
     return value
   }
 
+  /** Whether the key is kept; unlike get, leaves its place in the order alone. */
+  has (key: string): boolean {
+    return this.map.has(key)
+  }
+
   set (key: string, value: V): void {
     if (value.bytes > this.maxBytes) return
     const old = this.map.get(key)

@@ -1,7 +1,9 @@
 // HTTP caching for content GETs: a strong ETag from the bytes sent (prefixed with the article's
 // revision where there is one, for If-Match on writes), If-None-Match → 304, Last-Modified,
 // a configurable Cache-Control, and an in-process cache of serialized responses for routes
-// with `config.cache`, keyed by the request and valid while the content revision holds.
+// with `config.cache`, keyed by the request and valid while the content revision holds. A
+// response is kept from the second time its request is seen: most searches are asked once, and
+// kept they would only push out the articles that integrations read again and again.
 import fp from 'fastify-plugin'
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -68,9 +70,20 @@ function notModified (request: FastifyRequest, etag: string): boolean {
   return typeof inm === 'string' && matches(inm, etag)
 }
 
+/** Requests remembered as seen once; all forgotten together when this many are. */
+const SEEN_ONCE = 20_000
+
 async function caching (app: FastifyInstance, options: CachingOptions): Promise<void> {
   const maxBytes = options.maxBytes ?? 32 * 1024 * 1024
   const cache = new Lru<CachedResponse>(20_000, maxBytes)
+  const seenOnce = new Set<string>()
+  /** True when the request was seen before (a stale copy in the cache counts); else remembers it. */
+  const seenBefore = (key: string): boolean => {
+    if (seenOnce.delete(key) || cache.has(key)) return true
+    if (seenOnce.size >= SEEN_ONCE) seenOnce.clear()
+    seenOnce.add(key)
+    return false
+  }
   app.decorateReply('contentVersion', null)
   app.decorateRequest('cacheRevision', null)
 
@@ -108,7 +121,7 @@ async function caching (app: FastifyInstance, options: CachingOptions): Promise<
     const revision = request.cacheRevision
     if (request.method === 'GET' && revision !== null) {
       const key = cacheKey(request)
-      if (key !== null) {
+      if (key !== null && seenBefore(key)) {
         const headers: Record<string, string> = {}
         for (const name of CACHED_HEADERS) {
           const value = reply.getHeader(name)

@@ -1,6 +1,6 @@
 // HTTP caching of content GETs: strong ETags, If-None-Match → 304, Last-Modified on article
 // resources, a configurable Cache-Control, the same bytes for the same content revision, and
-// a response cache whose size is configurable.
+// a response cache whose size is configurable and which keeps what is asked again.
 import t from 'tap'
 import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -186,7 +186,7 @@ t.test('KB_RESPONSE_CACHE_MB: 32 MiB of responses by default; 0 keeps none', asy
     let calls = 0
     repo.blocks = (...args) => { calls++; return blocks(...args) }
     const etags: string[] = []
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 4; i++) {
       const res = await app.inject(`/v1/articles/${SEED_ID}?locale=ja`)
       t.equal(res.statusCode, 200)
       etags.push(String(res.headers.etag))
@@ -195,7 +195,37 @@ t.test('KB_RESPONSE_CACHE_MB: 32 MiB of responses by default; 0 keeps none', asy
   }
   const cached = await reads(32)
   const uncached = await reads(0)
-  t.equal(cached.blocks, 1, 'by default the article is read once and then served from the cache')
-  t.equal(uncached.blocks, 3, 'with 0, every request reads it')
-  for (const { etags } of [cached, uncached]) t.same(etags, [etags[0], etags[0], etags[0]], 'the same ETag each time, cached or not')
+  t.equal(cached.blocks, 2, 'by default the article is read for the first two requests (kept at the second) and then served from the cache')
+  t.equal(uncached.blocks, 4, 'with 0, every request reads it')
+  for (const { etags } of [cached, uncached]) t.same(etags, [etags[0], etags[0], etags[0], etags[0]], 'the same ETag each time, cached or not')
+})
+
+t.test('a response is kept from the second time its request comes; a stale copy counts as seen', async (t) => {
+  const { app } = await integrationApp(t)
+  const { token } = createKey(app, ['write'])
+  const repo = app.kb.repo as unknown as { blocks: (...args: unknown[]) => unknown }
+  const blocks = repo.blocks.bind(repo)
+  let reads = 0
+  repo.blocks = (...args) => { reads++; return blocks(...args) }
+  const get = async (url: string): Promise<string> => {
+    const res = await app.inject(url)
+    t.equal(res.statusCode, 200, `GET ${url}`)
+    return String(res.headers.etag)
+  }
+  const url = `/v1/articles/${SEED_ID}?locale=ja`
+  const first = await get(url)
+  t.equal(reads, 1, 'the first request reads the article')
+  reads = 0
+  t.equal(await get(url), first, 'the second request: the same ETag')
+  t.equal(reads, 1, 'the second request reads it again (a request seen once is not kept)')
+  t.equal(await get(url), first, 'the third: the same ETag')
+  t.equal(reads, 1, 'the third is served from the cache')
+
+  t.equal((await putArticle(app, SEED_ID, changedSeedMarkdown(), token)).statusCode, 200, 'a change to the article')
+  reads = 0
+  const changed = await get(url)
+  t.not(changed, first, 'after the change, a new ETag')
+  t.equal(reads, 1, 'the stale copy is not served: the article is read')
+  t.equal(await get(url), changed, 'and again')
+  t.equal(reads, 1, 'kept at once: its stale copy said the request had been seen')
 })
