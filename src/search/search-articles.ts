@@ -8,7 +8,6 @@ import { negotiateLocale } from '../locale/negotiate.ts'
 import { SOURCE_LOCALE } from '../ingest/parse-article.ts'
 import { analyzeQuery, buildMatchQuery, extractQuotedMessages, foldWord, isStopword, quoted, wordsOf, type AnalyzedQuery, type QueryTerm } from './analyze.ts'
 import { boundedDistance } from './edit-distance.ts'
-import { Lru } from '../http/lru.ts'
 import { buildSnippet, MARK_CLOSE, MARK_OPEN, markedLines, type Snippet, type SnippetSource } from './snippet.ts'
 
 /**
@@ -56,13 +55,6 @@ const MEMO_WORDS = 20_000
 const MEMO_WORD_LENGTH = 40
 const MEMO_ARTICLES = 3_000
 const MEMO_MESSAGES = 2_000
-/**
- * Ranked expressions kept per content revision, in entries and in bytes (mostly the documents'
- * JSON: ~1-15 KB each). Queries share expressions: the same message asked with another product
- * word or from another locale runs the same tiers (the response cache keys on the whole request).
- */
-const MEMO_RANKINGS = 1_000
-const MEMO_RANKING_BYTES = 4 * 1024 * 1024
 
 export interface SearchOptions {
   /** What the user typed. */
@@ -200,9 +192,6 @@ export class ArticleSearch {
   private readonly articleLocales = new RevisionMemo<string[]>(MEMO_ARTICLES)
   private readonly localeNames = new Map<string, string>()
   private readonly messageSources = new RevisionMemo<string[][]>(MEMO_MESSAGES)
-  private readonly rankings = new Lru<{ bytes: number, rows: ArticleRow[] }>(MEMO_RANKINGS, MEMO_RANKING_BYTES)
-  /** The revision the rankings hold for. */
-  private rankingsAt = -1
 
   constructor (db: Database) {
     this.db = db
@@ -272,28 +261,13 @@ export class ArticleSearch {
     }
   }
 
-  /** The best `articles` articles for a MATCH expression (see rank), kept while the content holds. */
-  private rankArticles (match: string, scope: Scope, articles: number): ArticleRow[] {
-    if (this.rankingsAt !== this.revision) {
-      this.rankings.clear()
-      this.rankingsAt = this.revision
-    }
-    // The count is part of the key: a longer ranking groups more documents per article
-    const key = JSON.stringify([match, scope.scenario, scope.audience, articles])
-    const kept = this.rankings.get(key)
-    if (kept !== undefined) return kept.rows
-    const rows = this.rank(match, scope, articles)
-    this.rankings.set(key, { rows, bytes: key.length + rows.reduce((n, row) => n + row.articleId.length + row.docs.length + 64, 0) })
-    return rows
-  }
-
   /**
    * The best `articles` articles for a MATCH expression, each ranked by its best document in
    * any locale. bm25 runs on every matching document (FTS5 cannot stop early), but only the
    * best documents are grouped, in rounds, until enough articles are found: grouping all of
    * them was most of the cost of a common word at 100k documents.
    */
-  private rank (match: string, scope: Scope, articles: number): ArticleRow[] {
+  private rankArticles (match: string, scope: Scope, articles: number): ArticleRow[] {
     const statement = this.rankedStatement(scope)
     for (let docs = articles * DOCS_PER_ARTICLE; ; docs *= 8) {
       const rows = statement.all({ match, ...scope, docs }) as Array<ArticleRow & { hits: number }>

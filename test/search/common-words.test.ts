@@ -104,25 +104,3 @@ t.test('what a search keeps between searches (word counts, an article\'s locales
   t.same(spelled.results.map((r) => r.id), ['spelling-a', 'spelling-b'])
   t.same(spelled.corrections, [], 'a word two documents now hold is not corrected')
 })
-
-t.test('a ranked expression is kept for the searches that run it again, until the content changes', async (t) => {
-  const db = corpus(t)
-  t.teardown(() => db.close())
-  const search = new ArticleSearch(db)
-  const ranked: string[] = []
-  const spied = search as unknown as { rank: (match: string, ...rest: unknown[]) => unknown }
-  const rank = spied.rank.bind(search)
-  spied.rank = (match, ...rest) => { ranked.push(match); return rank(match, ...rest) }
-  // The same query from another locale: another request (and response-cache entry), the same ranking
-  const first = search.search({ q: '0x80041234', locale: 'en-US' })
-  const again = search.search({ q: '0x80041234', locale: 'ja-JP' })
-  t.same(again.results.map((r) => r.id), first.results.map((r) => r.id), 'the same articles')
-  t.equal(new Set(ranked).size, ranked.length, `no expression ranked twice: ${ranked.join(' | ')}`)
-  t.same(searchArticles(db, { q: '0x80041234', locale: 'ja-JP' }), again, 'the page of a fresh search')
-
-  const dir = t.testdir({ 'en-US': { 'another-code.md': article('Another sync error', 'Error 0x80041234 again.') } })
-  t.equal(importPaths(db, [join(dir, 'en-US')]).failed, 0)
-  const after = search.search({ q: '0x80041234', locale: 'en-US' })
-  t.ok(after.results.some((r) => r.id === 'another-code'), 'after an import, the expression is ranked again and finds the new article')
-  t.equal(ranked.filter((m) => m === ranked[0]).length, 2, 'ranked once per content revision')
-})
