@@ -104,3 +104,22 @@ t.test('what a search keeps between searches (word counts, an article\'s locales
   t.same(spelled.results.map((r) => r.id), ['spelling-a', 'spelling-b'])
   t.same(spelled.corrections, [], 'a word two documents now hold is not corrected')
 })
+
+t.test('the typo vocabulary is read once per first letter and content revision', async (t) => {
+  const db = corpus(t)
+  t.teardown(() => db.close())
+  const search = new ArticleSearch(db)
+  const listed = search as unknown as { wordsFrom: { iterate: (...args: unknown[]) => Iterable<unknown> } }
+  const statement = listed.wordsFrom
+  const scans: string[] = []
+  listed.wordsFrom = { iterate: (first, next) => { scans.push(String(first)); return statement.iterate(first, next) } }
+  const suggestions = (q: string): string[] => search.search({ q, locale: 'en-US' }).corrections.flatMap((c) => c.suggestions)
+  t.same(suggestions('widgit'), ['widget'])
+  t.same(suggestions('wigdet'), ['widget'], 'another typo under the same letter')
+  t.same(scans, ['w'], 'the words under w were listed once')
+
+  const dir = t.testdir({ 'en-US': { 'gadget.md': article('Wadget setup', 'Set the wadget up.') } })
+  t.equal(importPaths(db, [join(dir, 'en-US')]).failed, 0)
+  t.same(suggestions('wigdet'), ['widget', 'wadget'], 'after an import, its new word is a suggestion too')
+  t.same(scans, ['w', 'w'], 'listed again after the import')
+})
