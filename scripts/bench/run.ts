@@ -7,7 +7,7 @@
 //   3. start-up on that database: `node dist/server.js` (what `npm start` runs, built first), spawn to "listening on";
 //   4. a fastify hello-world (baseline) and the API server, each in a child process, loaded by
 //      autocannon from this process: article, steps, scenario lookup, a list page and search
-//      (a code, a quoted phrase, Japanese words), each at every --connections level, with
+//      (a code, a quoted phrase, Japanese words, a user's words), each at every --connections level, with
 //      request mixes over many articles, locales and queries; the server's resident memory
 //      sampled meanwhile;
 //   5. a table, each target as MET or MISSED, and the figures as JSON (--json).
@@ -67,7 +67,7 @@ const USAGE = `usage: npm run bench -- [options]
   --cache-dir DIR     generated corpora and databases (default .bench)
   --reuse-db          skip the import: reuse this corpus's database from an earlier run
   --profile           CPU-profile the import and the server (written under the cache dir)
-  --only LIST         only these operations: ${'article,steps,article-hot,article-searching,scenario,list,search-code,search-phrase,search-ja,search-popular'}`
+  --only LIST         only these operations: ${'article,steps,article-hot,article-searching,scenario,list,search-code,search-phrase,search-ja,search-words,search-popular'}`
 
 export function parseOptions (argv: string[]): BenchOptions | null {
   const { values } = parseArgs({
@@ -156,6 +156,7 @@ export const OPERATIONS: Operation[] = [
   { key: 'search-code', label: 'search: error code', mix: (w) => w.searchCode, search: true, distinct: true },
   { key: 'search-phrase', label: 'search: quoted phrase', mix: (w) => w.searchPhrase, search: true, distinct: true },
   { key: 'search-ja', label: 'search: Japanese words', mix: (w) => w.searchJapanese, search: true, distinct: true },
+  { key: 'search-words', label: 'search: a user\'s words', mix: (w) => w.searchWords, search: true, distinct: true },
   // Not a target: the same popular queries over and over, as the response cache sees them
   { key: 'search-popular', label: 'search: popular (cached)', mix: (w) => w.searchPopular, search: true }
 ]

@@ -62,6 +62,20 @@ export const JAPANESE_QUERIES = [
   '多要素認証'
 ]
 
+/**
+ * A user's words, as typed into a support search box: no quotes, no code, common words, a
+ * typo now and then. Each also goes with a product name in front.
+ */
+export const WORD_QUERIES = [
+  'cant activate', 'activation failed', 'keeps asking for password', 'reset my password', 'cannot sign in',
+  'sign in loop', 'not syncing', 'files not syncing', 'mailbox full', 'mailbox is almost full', 'cant send email',
+  'email stuck in outbox', 'unlicensed product', 'license expired', 'remove a license', 'how do I add a user',
+  'account locked', 'shared mailbox permissions', 'meeting link not working', 'recover deleted files',
+  'storage full', 'spam filter', 'update failed', 'crashes when opening', 'install stuck', 'slow to open',
+  'calendar missing', 'cannot open attachment', 'product activation', 'subscription expired', 'licence', 'pasword reset',
+  'multi factor authentication', 'something went wrong', 'error when installing', 'office wont start'
+]
+
 /** More Japanese words, combined in pairs for the distinct-query mix. */
 const JAPANESE_WORDS = [
   'ライセンス', 'サインイン', 'パスワード', 'メール', '同期', '会議', 'アカウント', 'エラー', 'インストール', '認証',
@@ -87,6 +101,8 @@ export interface Workloads {
   searchCode: Target[]
   searchPhrase: Target[]
   searchJapanese: Target[]
+  /** A user's words (WORD_QUERIES, alone and after a product name), in every asked locale. */
+  searchWords: Target[]
   /** The popular queries again and again (the same 96 queries): what the response cache makes of them. */
   searchPopular: Target[]
   /** Distinct searches of all three kinds, sent alongside article reads (the "while searching" row). */
@@ -176,6 +192,7 @@ export function buildWorkloads (dbFile: string, codes: string[], seed: string): 
       ...JAPANESE_QUERIES.flatMap((q) => PRODUCTS.map((p) => `${p} ${q}`)),
       ...JAPANESE_WORDS.flatMap((a) => JAPANESE_WORDS.filter((b) => b !== a).map((b) => `${a} ${b}`))
     ]
+    const wordForms = WORD_QUERIES.flatMap((q) => [q, ...PRODUCTS.map((p) => `${p} ${q}`)])
     const popularQueries = [...JAPANESE_QUERIES, ...PHRASE_QUERIES, ...draw.shuffle([...codeList]).slice(0, 64)]
     const DISTINCT = 3 * MIX_SIZE
     return {
@@ -190,6 +207,8 @@ export function buildWorkloads (dbFile: string, codes: string[], seed: string): 
       // Drawn last, so the mixes above stay what they were; the trailing space makes them other
       // URLs than the search rows' (the search trims it), so the response cache cannot answer
       searchAlongside: distinct([...codeForms, ...phraseForms, ...japaneseForms].map((q) => `${q} `), asked, DISTINCT),
+      // Drawn after every other mix, which it leaves as it was
+      searchWords: distinct(wordForms, asked, DISTINCT),
       sampleArticlePath: `/v1/articles/${enc(popular[0]!)}`,
       articles: ids.length,
       scenarios: scenarioIds.length
