@@ -14,7 +14,7 @@ const SearchHitSchema = Type.Object({
   title: Type.String({ description: 'In the served locale' }),
   score: Type.Number({ description: 'bm25 relevance (higher is better), comparable within one match kind' }),
   match: Type.Union([Type.Literal('phrase'), Type.Literal('all'), Type.Literal('corrected'), Type.Literal('any')], {
-    description: 'phrase: the text as typed; all: every term; corrected: every term after typo correction; any: some terms. Results come in that order.'
+    description: 'phrase: the text as typed; all: every term; corrected: every term after typo correction; any: some terms (when all are common words, those with two of them or more first). Results come in that order.'
   }),
   locale: LocaleInfoRef,
   matchedLocale: Type.String({ description: 'The locale whose text matched best and gave the snippet' }),

@@ -48,6 +48,12 @@ const MAX_CORRECTIONS = 3
 const COMMON_WORD_SHARE = 0.01
 const COMMON_WORD_MIN_DOCS = 20
 /**
+ * When no rare word is there to stand for them, the "any" tier first ranks the documents that
+ * hold two of the terms or more, for 3 to this many terms (15 pairs). "Office multi factor authentication": 1,228 such documents
+ * to rank at 100k, against 72,254 that hold one of the words (8 against 56 ms).
+ */
+const MAX_PAIRED_TERMS = 6
+/**
  * Answers kept per content revision: a word's document count, an article's locales, a quoted
  * message's translations. Words, popular articles and messages recur across queries.
  */
@@ -252,8 +258,8 @@ export class ArticleSearch {
     // word is the same expression as typed and as every word): it is not run again.
     const tried = new Set<string>()
     // Each tier adds the articles the ones before did not find
-    const collect = (terms: QueryTerm[], mode: 'all' | 'any', match: MatchKind): void => {
-      const expression = buildMatchQuery({ terms, asTyped: null, truncated: false }, mode)
+    const collect = (terms: QueryTerm[], mode: 'all' | 'any' | 'two', match: MatchKind): void => {
+      const expression = mode === 'two' ? twoOf(terms) : buildMatchQuery({ terms, asTyped: null, truncated: false }, mode)
       if (found.length >= wanted || expression === '' || tried.has(expression)) return
       tried.add(expression)
       const rows = this.rankArticles(expression, scope, wanted - found.length + seen.size)
@@ -270,7 +276,13 @@ export class ArticleSearch {
     const corrections = found.length < FUZZY_BELOW ? this.correct(translated) : []
     const terms = corrections.length > 0 ? withCorrections(translated, corrections) : translated.terms
     if (corrections.length > 0) collect(terms, 'all', 'corrected')
-    if (terms.length > 1 && found.length < wanted) collect(this.withoutCommonWords(terms), 'any', 'any')
+    if (terms.length > 1 && found.length < wanted) {
+      const some = this.withoutCommonWords(terms)
+      // Only common words (or words found nowhere): the articles with two of them or more come
+      // first. They answer better than those with one, and there are far fewer to rank.
+      if (some.onlyCommon && some.terms.length >= 3 && some.terms.length <= MAX_PAIRED_TERMS) collect(some.terms, 'two', 'any')
+      collect(some.terms, 'any', 'any')
+    }
 
     const page = found.slice(offset, offset + limit)
     const results = page.map((article) => this.hit(article, options))
@@ -330,14 +342,15 @@ export class ArticleSearch {
 
   /**
    * The terms less their common words (see COMMON_WORD_SHARE), when a rarer term that is found
-   * somewhere remains to stand for them (a code, a phrase, a rare word); else all of them.
+   * somewhere remains to stand for them (a code, a phrase, a rare word); else all of them, and
+   * onlyCommon says so.
    */
-  private withoutCommonWords (terms: QueryTerm[]): QueryTerm[] {
+  private withoutCommonWords (terms: QueryTerm[]): { terms: QueryTerm[], onlyCommon: boolean } {
     const limit = Math.max(COMMON_WORD_MIN_DOCS, this.documents() * COMMON_WORD_SHARE)
     // Codes, phrases and corrected words are never left out; -1: not counted
     const docs = terms.map((term) => term.kind === 'word' && term.alternatives.length === 0 ? this.documentsWith(foldWord(term.tokens[0]!)) : -1)
-    if (!docs.some((n) => n === -1 || (n > 0 && n <= limit))) return terms
-    return terms.filter((_, i) => docs[i]! <= limit)
+    if (!docs.some((n) => n === -1 || (n > 0 && n <= limit))) return { terms, onlyCommon: true }
+    return { terms: terms.filter((_, i) => docs[i]! <= limit), onlyCommon: false }
   }
 
   private documents (): number {
@@ -476,6 +489,15 @@ export class ArticleSearch {
     })
     return out
   }
+}
+
+/** A MATCH expression for documents holding at least two of the terms: every pair, ORed. */
+function twoOf (terms: QueryTerm[]): string {
+  const pairs: string[] = []
+  terms.forEach((a, i) => {
+    for (const b of terms.slice(i + 1)) pairs.push(`(${buildMatchQuery({ terms: [a, b], asTyped: null, truncated: false }, 'all')})`)
+  })
+  return pairs.join(' OR ')
 }
 
 function withCorrections (query: AnalyzedQuery, corrections: Array<Correction & { index: number }>): QueryTerm[] {

@@ -123,3 +123,41 @@ t.test('the typo vocabulary is read once per first letter and content revision',
   t.same(suggestions('wigdet'), ['widget', 'wadget'], 'after an import, its new word is a suggestion too')
   t.same(scans, ['w', 'w'], 'listed again after the import')
 })
+
+t.test('only common words: the articles with two of them come before those with one', async (t) => {
+  const files: Record<string, string> = {}
+  for (let i = 0; i < 2; i++) files[`all-three-${i}.md`] = article(`Printer driver ${i}`, 'The printer driver and its queue.')
+  for (let i = 0; i < 3; i++) files[`two-words-${i}.md`] = article(`Printer queue ${i}`, 'A printer queue that stalls.')
+  for (let i = 0; i < 30; i++) files[`printer-${i}.md`] = article(`Printer notes ${i}`, `Printer tips, part ${i}.`)
+  for (let i = 0; i < 25; i++) files[`driver-${i}.md`] = article(`Driver notes ${i}`, `Driver tips, part ${i}.`)
+  for (let i = 0; i < 25; i++) files[`queue-${i}.md`] = article(`Queue notes ${i}`, `Queue tips, part ${i}.`)
+  const dir = t.testdir({ 'en-US': files })
+  const db = memoryDb()
+  t.teardown(() => db.close())
+  t.equal(importPaths(db, [join(dir, 'en-US')]).failed, 0)
+  const search = new ArticleSearch(db)
+  const ranked: string[] = []
+  const spied = search as unknown as { rankArticles: (match: string, ...rest: unknown[]) => unknown }
+  const rank = spied.rankArticles.bind(search)
+  spied.rankArticles = (match, ...rest) => { ranked.push(match); return rank(match, ...rest) }
+
+  const page = search.search({ q: 'printer driver queue', locale: 'en-US', limit: 10 })
+  const kinds = page.results.map((r) => [r.id.replace(/-\d+$/, ''), r.match])
+  t.same(kinds.slice(0, 5), [['all-three', 'all'], ['all-three', 'all'], ['two-words', 'any'], ['two-words', 'any'], ['two-words', 'any']],
+    'every word, then two of the words')
+  t.equal(page.results.length, 10, 'then articles with one of the words fill the page')
+  t.ok(kinds.slice(5).every(([id, match]) => ['printer', 'driver', 'queue'].includes(id!) && match === 'any'))
+  t.ok(ranked.some((m) => m.includes(' AND ') && m.includes(' OR ')), 'the pairs were ranked')
+
+  ranked.length = 0
+  const short = search.search({ q: 'printer driver queue ', locale: 'en-US', limit: 3 })
+  t.same(short.results.map((r) => r.id.replace(/-\d+$/, '')), ['all-three', 'all-three', 'two-words'])
+  t.notOk(ranked.some((m) => !m.includes(' AND ') && m.includes(' OR ')), 'enough with two words: the documents with one are not ranked')
+
+  ranked.length = 0
+  search.search({ q: 'printer driver zqxjv', locale: 'en-US' })
+  t.ok(ranked.some((m) => m.includes(' AND ') && m.includes(' OR ')), 'a word found nowhere does not stop the pairs')
+  ranked.length = 0
+  search.search({ q: 'printer driver stalls', locale: 'en-US' })
+  t.notOk(ranked.some((m) => m.includes(' AND ') && m.includes(' OR ')), 'a rare word stands for the common ones instead: no pairs')
+})
