@@ -70,18 +70,28 @@ function notModified (request: FastifyRequest, etag: string): boolean {
   return typeof inm === 'string' && matches(inm, etag)
 }
 
-/** Requests remembered as seen once; all forgotten together when this many are. */
+/** Requests remembered as seen once, and their keys' characters: all forgotten together at either bound. */
 const SEEN_ONCE = 20_000
+const SEEN_ONCE_CHARS = 2_000_000
 
 async function caching (app: FastifyInstance, options: CachingOptions): Promise<void> {
   const maxBytes = options.maxBytes ?? 32 * 1024 * 1024
   const cache = new Lru<CachedResponse>(20_000, maxBytes)
   const seenOnce = new Set<string>()
+  let seenChars = 0
   /** True when the request was seen before (a stale copy in the cache counts); else remembers it. */
   const seenBefore = (key: string): boolean => {
-    if (seenOnce.delete(key) || cache.has(key)) return true
-    if (seenOnce.size >= SEEN_ONCE) seenOnce.clear()
+    if (seenOnce.delete(key)) {
+      seenChars -= key.length
+      return true
+    }
+    if (cache.has(key)) return true
+    if (seenOnce.size >= SEEN_ONCE || seenChars + key.length > SEEN_ONCE_CHARS) {
+      seenOnce.clear()
+      seenChars = 0
+    }
     seenOnce.add(key)
+    seenChars += key.length
     return false
   }
   app.decorateReply('contentVersion', null)

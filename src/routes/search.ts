@@ -12,9 +12,9 @@ import { SearchUnavailableError } from '../search/search-pool.ts'
 const SearchHitSchema = Type.Object({
   id: Type.String(),
   title: Type.String({ description: 'In the served locale' }),
-  score: Type.Number({ description: 'bm25 relevance (higher is better), comparable within one match kind' }),
+  score: Type.Number({ description: 'bm25 relevance (higher is better), comparable within one match kind (in `any`, the articles with two of the words come first, on a scale of their own)' }),
   match: Type.Union([Type.Literal('phrase'), Type.Literal('all'), Type.Literal('corrected'), Type.Literal('any')], {
-    description: 'phrase: the text as typed; all: every term; corrected: every term after typo correction; any: some terms (when all are common words, those with two of them or more first). Results come in that order.'
+    description: 'phrase: the text as typed; all: every term; corrected: every term after typo correction; any: some terms (for three or four words, all common or found nowhere, the articles with two of them or more first). Results come in that order.'
   }),
   locale: LocaleInfoRef,
   matchedLocale: Type.String({ description: 'The locale whose text matched best and gave the snippet' }),

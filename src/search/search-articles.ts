@@ -49,10 +49,12 @@ const COMMON_WORD_SHARE = 0.01
 const COMMON_WORD_MIN_DOCS = 20
 /**
  * When no rare word is there to stand for them, the "any" tier first ranks the documents that
- * hold two of the terms or more, for 3 to this many terms (15 pairs). "Office multi factor authentication": 1,228 such documents
- * to rank at 100k, against 72,254 that hold one of the words (8 against 56 ms).
+ * hold two of the terms or more, for 3 to this many terms (6 pairs). At 100k, `Office multi
+ * factor authentication`: 1,228 such documents against 72,254 with one of the words (9 against
+ * 72 ms). Five or six words that often come together made the pairs slower than the union
+ * (`office windows error outlook sign`: 56,089 documents, 148 against 89 ms).
  */
-const MAX_PAIRED_TERMS = 6
+const MAX_PAIRED_TERMS = 4
 /**
  * Answers kept per content revision: a word's document count, an article's locales, a quoted
  * message's translations. Words, popular articles and messages recur across queries.
@@ -176,11 +178,12 @@ class RevisionMemo<V> {
     if (value === undefined) {
       value = compute()
       const weight = this.weigh(value)
-      if (this.weight + weight > this.max) {
-        this.map.clear()
-        this.weight = 0
-      }
+      // A value heavier than the bound is not kept, and does not empty the memo either
       if (weight <= this.max) {
+        if (this.weight + weight > this.max) {
+          this.map.clear()
+          this.weight = 0
+        }
         this.map.set(key, value)
         this.weight += weight
       }

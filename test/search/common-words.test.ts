@@ -160,4 +160,10 @@ t.test('only common words: the articles with two of them come before those with 
   ranked.length = 0
   search.search({ q: 'printer driver stalls', locale: 'en-US' })
   t.notOk(ranked.some((m) => m.includes(' AND ') && m.includes(' OR ')), 'a rare word stands for the common ones instead: no pairs')
+  for (const q of ['printer queue', 'printer driver queue notes tips']) {
+    ranked.length = 0
+    search.search({ q, locale: 'en-US' })
+    t.notOk(ranked.some((m) => m.includes(' AND ') && m.includes(' OR ')), `${q}: no pairs for two words, nor for five`)
+    t.ok(ranked.some((m) => !m.includes(' AND ') && m.includes(' OR ')), `${q}: the words are ranked one by one`)
+  }
 })
