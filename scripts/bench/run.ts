@@ -513,9 +513,11 @@ export function evaluateTargets (results: Pick<BenchResults, 'rows' | 'import' |
       continue
     }
     const worst = Math.min(...rows.map((r) => r.ratio!))
-    // Not a target: fastify replaying an article response, the ceiling for responses of that shape
+    // Not a target: fastify replaying an article response, the ceiling for responses of that
+    // shape; with the load generator near 100% of a core, the ceiling is the load generator's
     const replayed = results.rows.filter((r) => r.operation === 'baseline-replayed' && r.ratio !== null)
-    const ceiling = replayed.length === 0 ? '' : `; fastify replaying an article response: ${replayed.map((r) => `${r.ratio!.toFixed(2)}×`).join(', ')}`
+    const client = (r: Row): string => r.clientCpu === null ? '' : ` (load generator at ${(r.clientCpu * 100).toFixed(0)}% CPU)`
+    const ceiling = replayed.length === 0 ? '' : `; fastify replaying an article response: ${replayed.map((r) => `${r.ratio!.toFixed(2)}×${client(r)}`).join(', ')}`
     out.push({
       name,
       target: `≥ ${TARGETS.servingRatio}×`,
