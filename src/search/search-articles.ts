@@ -1,7 +1,8 @@
-// Article search over the FTS5 index: ranks every locale's documents with bm25, groups them by
-// article, and answers each article in the served locale with a marked snippet and the ids of
-// its matching steps. Results come in tiers: the text as typed (phrases), every word, every
-// word with typos corrected, any word. Statements are prepared once per database (ArticleSearch).
+// Article search over the FTS5 index: ranks documents with bm25 (the served locale's and en-US's
+// first, then every locale's), groups them by article, and answers each article in the served
+// locale with a marked snippet and the ids of its matching steps. Results come in tiers: the text
+// as typed (phrases), every word, every word with typos corrected, any word. Statements are
+// prepared once per database (ArticleSearch).
 import { createHash } from 'node:crypto'
 import type { Database, Statement } from 'better-sqlite3'
 import { negotiateLocale } from '../locale/negotiate.ts'
@@ -9,12 +10,14 @@ import { SOURCE_LOCALE } from '../ingest/parse-article.ts'
 import { analyzeQuery, buildMatchQuery, extractQuotedMessages, foldWord, isStopword, quoted, wordsOf, type AnalyzedQuery, type QueryTerm } from './analyze.ts'
 import { boundedDistance } from './edit-distance.ts'
 import { buildSnippet, MARK_CLOSE, MARK_OPEN, markedLines, type Snippet, type SnippetSource } from './snippet.ts'
+import { localeToken } from './search-index.ts'
 
 /**
  * bm25 weights of search_docs' columns, in table order. An error code or a quoted message
  * found in the query says more than any word, and the title says what the article is about.
+ * `locale` only filters (weight 0: its one token counts only in a document's length).
  */
-export const COLUMN_WEIGHTS = { title: 10, keywords: 4, codes: 25, messages: 8, headings: 4, steps: 1.5, callouts: 1.5, body: 1 } as const
+export const COLUMN_WEIGHTS = { title: 10, keywords: 4, codes: 25, messages: 8, headings: 4, steps: 1.5, callouts: 1.5, body: 1, locale: 0 } as const
 
 export const DEFAULT_LIMIT = 10
 export const MAX_LIMIT = 50
@@ -25,10 +28,11 @@ export const FUZZY_BELOW = 3
 /** A word in fewer documents than this may be a typo. */
 const RARE_WORD_DOCS = 2
 /**
- * Documents ranked per article wanted, in the first round: about the locales of one article
- * (~35 in the real corpus). Each round re-runs MATCH and bm25 over every matching document,
- * so one round that groups more documents is cheaper than a second round: 8 made most code and
- * phrase queries at 100k documents take two rounds (~15-20% slower than with 40).
+ * Documents ranked per article wanted, in the first round of a search over every locale: about
+ * the locales of one article (~35 in the real corpus). Each round re-runs MATCH and bm25 over
+ * every matching document, so one round that groups more documents is cheaper than a second
+ * round: 8 made most code and phrase queries at 100k documents take two rounds (~15-20% slower
+ * than with 40). The first search, in the served locale and en-US, ranks one per locale.
  */
 const DOCS_PER_ARTICLE = 40
 /** Documents of one article tried for a snippet with marks. */
@@ -211,11 +215,13 @@ export class ArticleSearch {
   private readonly wordsFrom: Statement
   private readonly quotedTitles: Statement
   private readonly documentCount: Statement
+  private readonly allLocales: Statement
   private readonly contentRevision: Statement
   /** The content revision the running search reads: the memos below hold for it. */
   private revision = 0
   /** count(*) of translations scans 100k index entries (~0.5 ms). */
   private readonly documentCounts = new RevisionMemo<number>(1)
+  private readonly localeLists = new RevisionMemo<string[]>(1)
   /** fts5vocab counts a word's documents by reading its whole doclist (~0.3 ms for `office`). */
   private readonly wordCounts = new RevisionMemo<number>(MEMO_WORDS)
   /** ~35 rows per article of a page; kept as one array of shared locale strings. */
@@ -235,6 +241,7 @@ export class ArticleSearch {
       FROM search_docs WHERE search_docs MATCH ? AND rowid = CAST(? AS INTEGER)`)
     this.wordDocs = db.prepare('SELECT doc FROM search_words_vocab WHERE term = ?').pluck()
     this.documentCount = db.prepare('SELECT count(*) FROM translations').pluck()
+    this.allLocales = db.prepare('SELECT DISTINCT locale FROM translations ORDER BY locale').pluck()
     this.contentRevision = db.prepare('SELECT coalesce(max(seq), 0) FROM changes').pluck()
     this.wordsFrom = db.prepare('SELECT term, doc FROM search_words_vocab WHERE term >= ? AND term < ?')
     this.quotedTitles = db.prepare(`SELECT t.title, s.title AS source
@@ -253,6 +260,11 @@ export class ArticleSearch {
     if (query.terms.length === 0 || offset >= MAX_OFFSET) return empty
     this.revision = this.contentRevision.get() as number
 
+    // The served locale's documents and en-US's are ranked first: a user's words and the
+    // messages they see are in one of the two. The others only for articles these do not find
+    // (a German message asked from a Japanese page): at 100k documents in ~40 locales, a common
+    // word then ranks and groups a few percent of the documents it did.
+    const firstLocales = [...new Set([articleLocale(this.contentLocales(), options).served, SOURCE_LOCALE])]
     // One more than the page, to know whether another page follows
     const wanted = offset + limit + 1
     const found: RankedArticle[] = []
@@ -265,12 +277,19 @@ export class ArticleSearch {
       const expression = mode === 'two' ? twoOf(terms) : buildMatchQuery({ terms, asTyped: null, truncated: false }, mode)
       if (found.length >= wanted || expression === '' || tried.has(expression)) return
       tried.add(expression)
-      const rows = this.rankArticles(expression, scope, wanted - found.length + seen.size)
-      for (const row of rows) {
-        if (seen.has(row.articleId)) continue
-        seen.add(row.articleId)
-        found.push({ articleId: row.articleId, rank: row.rank, docs: docsOf(row.docs), match, expression })
+      const add = (rows: ArticleRow[]): void => {
+        for (const row of rows) {
+          if (seen.has(row.articleId)) continue
+          seen.add(row.articleId)
+          found.push({ articleId: row.articleId, rank: row.rank, docs: docsOf(row.docs), match, expression })
+        }
       }
+      // Asked for with the articles already found, which come again and are skipped
+      const asked = wanted - found.length + seen.size
+      const first = this.rankArticles(expression, scope, asked, firstLocales)
+      add(first)
+      // Fewer than asked: the first locales found every article they could
+      if (first.length < asked && found.length < wanted) add(this.rankArticles(expression, scope, wanted - found.length + seen.size, null))
     }
 
     const translated = this.translatedMessages(query)
@@ -299,14 +318,16 @@ export class ArticleSearch {
   }
 
   /**
-   * The best `articles` articles for a MATCH expression, each ranked by its best document in
-   * any locale. bm25 runs on every matching document (FTS5 cannot stop early), but only the
-   * best documents are grouped, in rounds, until enough articles are found: grouping all of
-   * them was most of the cost of a common word at 100k documents.
+   * The best `articles` articles for a MATCH expression, each ranked by its best matching
+   * document in `locales` (null: any). bm25 runs on every matching document (FTS5 cannot stop
+   * early), but only the best documents are grouped, in rounds, until enough articles are
+   * found: grouping all of them was most of the cost of a common word at 100k documents.
    */
-  private rankArticles (match: string, scope: Scope, articles: number): ArticleRow[] {
+  private rankArticles (expression: string, scope: Scope, articles: number, locales: string[] | null): ArticleRow[] {
     const statement = this.rankedStatement(scope)
-    for (let docs = articles * DOCS_PER_ARTICLE; ; docs *= 8) {
+    // The locale tokens are ANDed: bm25 then scores only those locales' documents
+    const match = locales === null ? expression : `(${expression}) AND locale : (${locales.map((locale) => quoted([localeToken(locale)])).join(' OR ')})`
+    for (let docs = articles * (locales?.length ?? DOCS_PER_ARTICLE); ; docs *= 8) {
       const rows = statement.all({ match, ...scope, docs }) as Array<ArticleRow & { hits: number }>
       const hits = rows.reduce((sum, row) => sum + row.hits, 0)
       // Fewer documents than asked for: that was all of them
@@ -358,6 +379,11 @@ export class ArticleSearch {
 
   private documents (): number {
     return this.documentCounts.get(this.revision, '', () => this.documentCount.get() as number)
+  }
+
+  /** Every locale of the content, sorted. */
+  private contentLocales (): string[] {
+    return this.localeLists.get(this.revision, '', () => this.allLocales.all() as string[])
   }
 
   /**

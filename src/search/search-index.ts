@@ -8,7 +8,7 @@ import { errorCodesOfNormalized, extractQuotedMessages, normalizeText } from './
 import { blockTree, type BlockRow } from '../db/block-rows.ts'
 
 /** What the index needs of a translation. */
-export type IndexableTranslation = Pick<Translation, 'title' | 'blocks'> & {
+export type IndexableTranslation = Pick<Translation, 'locale' | 'title' | 'blocks'> & {
   steps: Array<Pick<Step, 'id' | 'blocks'>>
   links: Array<Pick<Link, 'text'>>
 }
@@ -82,6 +82,14 @@ export function searchDocumentOf (t: IndexableTranslation): SearchDocument {
   return doc
 }
 
+/**
+ * The `locale` column's one token: `ja-JP` → `l10njajp`, as migrations/006-search-locale.sql
+ * writes it. Queries name it as a phrase, so it matches however the tokenizer cuts it.
+ */
+export function localeToken (locale: string): string {
+  return `l10n${locale.toLowerCase().replaceAll('-', '')}`
+}
+
 /** `fix-you-currently-have-not-been-assigned-an-office-license` → its words. */
 export function keywordsOf (articleId: string): string {
   return articleId.split(/[^\p{L}\p{N}]+/u).filter(Boolean).join(' ')
@@ -123,7 +131,7 @@ export function indexColumnsOf (doc: SearchDocument, articleId: string): string[
   ]
 }
 
-interface MissingRow { id: number, article_id: string, title: string }
+interface MissingRow { id: number, article_id: string, locale: string, title: string }
 
 export class SearchIndexWriter {
   private readonly db: Database
@@ -141,7 +149,7 @@ export class SearchIndexWriter {
 
   constructor (db: Database) {
     this.db = db
-    this.insertDoc = db.prepare('INSERT INTO search_docs (rowid, title, keywords, codes, messages, headings, steps, callouts, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    this.insertDoc = db.prepare('INSERT INTO search_docs (rowid, title, keywords, codes, messages, headings, steps, callouts, body, locale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
     this.insertSource = db.prepare('INSERT INTO search_sources (translation_id, title, headings, steps, callouts, body) VALUES (?, ?, ?, ?, ?, ?)')
     this.insertWords = db.prepare('INSERT INTO search_words (rowid, words) VALUES (?, ?)')
     // CAST: a JS number is bound as a REAL, and FTS5 may then not use it as a rowid
@@ -149,7 +157,7 @@ export class SearchIndexWriter {
     this.deleteSource = db.prepare('DELETE FROM search_sources WHERE translation_id = ?')
     this.deleteWords = db.prepare('DELETE FROM search_words WHERE rowid = CAST(? AS INTEGER)')
     this.translationIds = db.prepare('SELECT id FROM translations WHERE article_id = ?').pluck()
-    this.missing = db.prepare(`SELECT t.id, t.article_id, t.title FROM translations t
+    this.missing = db.prepare(`SELECT t.id, t.article_id, t.locale, t.title FROM translations t
       WHERE NOT EXISTS (SELECT 1 FROM search_sources s WHERE s.translation_id = t.id) ORDER BY t.id`)
     // Both ends of both tables: index lookups, not the scan `missing` is
     this.ends = db.prepare(`SELECT (SELECT min(id) FROM translations) AS firstTranslation, (SELECT max(id) FROM translations) AS lastTranslation,
@@ -163,7 +171,7 @@ export class SearchIndexWriter {
     this.remove(translationId)
     const doc = searchDocumentOf(t)
     const columns = indexColumnsOf(doc, articleId)
-    this.insertDoc.run(translationId, ...columns)
+    this.insertDoc.run(translationId, ...columns, localeToken(t.locale))
     this.insertSource.run(translationId, doc.title, doc.headings.join('\n'), JSON.stringify(doc.steps), doc.callouts.join('\n'), doc.body.join('\n'))
     this.insertWords.run(translationId, columns.join('\n'))
   }
@@ -195,7 +203,7 @@ export class SearchIndexWriter {
       for (const row of rows) {
         const blocks = blockTree(this.blocksOf.all(row.id) as BlockRow[])
         const links = this.linksOf.all(row.id) as Array<{ text: string }>
-        this.index(row.id, row.article_id, { title: row.title, blocks, steps: extractSteps(blocks), links })
+        this.index(row.id, row.article_id, { locale: row.locale, title: row.title, blocks, steps: extractSteps(blocks), links })
       }
       return rows.length
     }).immediate()

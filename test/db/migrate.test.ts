@@ -4,9 +4,19 @@ import { join } from 'node:path'
 import { DatabaseTooNewError, latestVersion, loadMigrations, migrate, schemaVersion } from '../../src/db/migrate.ts'
 import { openDatabase } from '../../src/db/connection.ts'
 import { openTestDb } from '../helpers/db.ts'
+import { localeToken } from '../../src/search/search-index.ts'
+import { ArticleSearch } from '../../src/search/search-articles.ts'
 
 const tablesOf = (db: ReturnType<typeof openDatabase>): string[] =>
   (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name)
+
+/** An article's translation as the store writes it since migration 004; returns its id. */
+function insertTranslation (db: ReturnType<typeof openDatabase>, articleId: string, locale: string): number {
+  const now = new Date().toISOString()
+  db.prepare('INSERT OR IGNORE INTO articles (id, slug, created_at, updated_at) VALUES (?, ?, ?, ?)').run(articleId, articleId, now, now)
+  return Number(db.prepare(`INSERT INTO translations (article_id, locale, title, translation_type, derived, source_key, content_hash, updated_at)
+    VALUES (?, ?, ?, 'human', 0, ?, 'h', ?)`).run(articleId, locale, `${articleId} ${locale}`, `${articleId}/${locale}`, now).lastInsertRowid)
+}
 
 t.test('migrations apply on an empty database and record user_version', async (t) => {
   const db = openTestDb(t, t.testdir())
@@ -82,18 +92,18 @@ t.test('a file database is in WAL mode with foreign keys on', async (t) => {
 })
 
 t.test('005: links with script URLs become kind unsafe; every row, index and cascade stays', async (t) => {
-  const dir = t.testdir({ 'en-US': { 'a.md': '---\ntitle: A\nms.contentlocale: en-US\n---\n# A\n\nSee [docs](/microsoft-365/admin) and [mail](mailto:x@example.com).\n' } })
-  const db = openTestDb(t, dir)
+  const db = openTestDb(t, t.testdir())
   const all = loadMigrations()
   const at = all.findIndex((m) => m.name.startsWith('005-'))
   t.ok(at > 0, 'there is a migration 005')
   migrate(db, all.slice(0, at))
-  const { importPaths } = await import('../../src/import/import-paths.ts')
-  t.equal(importPaths(db, [join(dir, 'en-US')]).failed, 0)
-  const tid = db.prepare('SELECT id FROM translations').pluck().get() as number
-  const insert = db.prepare("INSERT INTO links (translation_id, position, href, text, title, kind, target_key, block_id, step_id, context) VALUES (?, ?, ?, 'x', NULL, 'external', NULL, 'b1', NULL, 'block')")
+  // Written as the importer of that version wrote them (today's writes the later schema)
+  const tid = insertTranslation(db, 'a', 'en-US')
+  const insert = db.prepare("INSERT INTO links (translation_id, position, href, text, title, kind, target_key, block_id, step_id, context) VALUES (?, ?, ?, 'x', NULL, ?, NULL, 'b1', NULL, 'block')")
+  insert.run(tid, 0, '/microsoft-365/admin', 'docs')
+  insert.run(tid, 1, 'mailto:x@example.com', 'external')
   const hostile = ['javascript:alert(1)', ' JaVaScRiPt:alert(2)', 'java\tscript:alert(3)', 'vbscript:x', 'data:text/html,x', 'file:///etc/passwd', 'blob:https://x/y']
-  hostile.forEach((href, i) => insert.run(tid, 10 + i, href))
+  hostile.forEach((href, i) => insert.run(tid, 10 + i, href, 'external'))
   const before = db.prepare('SELECT position, href, kind FROM links ORDER BY position').all() as Array<{ position: number, href: string, kind: string }>
 
   migrate(db, all)
@@ -107,4 +117,42 @@ t.test('005: links with script URLs become kind unsafe; every row, index and cas
   t.throws(() => db.prepare("UPDATE links SET kind = 'bogus' WHERE position = 10").run(), /CHECK/, 'the CHECK still holds')
   db.prepare('DELETE FROM translations WHERE id = ?').run(tid)
   t.equal(db.prepare('SELECT count(*) FROM links').pluck().get(), 0, 'deleting the translation still deletes its links')
+})
+
+t.test('006: every search document gets its locale token; the documents and their words stay, their scores within a token', async (t) => {
+  const db = openTestDb(t, t.testdir())
+  const all = loadMigrations()
+  const at = all.findIndex((m) => m.name.startsWith('006-'))
+  t.ok(at > 0, 'there is a migration 006')
+  migrate(db, all.slice(0, at))
+  // Search documents as the index writer of that version wrote them: eight columns
+  const insertDoc = db.prepare('INSERT INTO search_docs (rowid, title, keywords, codes, messages, headings, steps, callouts, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+  const locales = ['en-US', 'ja-JP', 'de-DE', 'sr-Latn-RS', 'zh-Hans']
+  for (const article of ['printer-offline', 'printer-jam']) {
+    for (const locale of locales) {
+      const tid = insertTranslation(db, article, locale)
+      insertDoc.run(tid, `${article} ${locale}`, article.replace('-', ' '), locale === 'de-DE' ? '0x80070005' : '', '', '', `printer step ${locale}`, '', article === 'printer-jam' ? 'printer printer jam' : 'offline')
+    }
+  }
+  const columns = 'title, keywords, codes, messages, headings, steps, callouts, body'
+  const before = db.prepare(`SELECT rowid, ${columns} FROM search_docs ORDER BY rowid`).all()
+  const scores = db.prepare("SELECT rowid, bm25(search_docs, 10, 4, 25, 8, 4, 1.5, 1.5, 1) AS score FROM search_docs WHERE search_docs MATCH 'printer' ORDER BY rowid").all() as Array<{ rowid: number, score: number }>
+
+  migrate(db, all)
+  t.same(db.prepare(`SELECT rowid, ${columns} FROM search_docs ORDER BY rowid`).all(), before, 'the same documents under the same rowids')
+  const tokens = db.prepare('SELECT t.locale, d.locale AS token FROM search_docs d JOIN translations t ON t.id = d.rowid ORDER BY d.rowid').all() as Array<{ locale: string, token: string }>
+  t.same(tokens.map((r) => r.token), tokens.map((r) => localeToken(r.locale)), 'the SQL token is the one the index writer writes')
+  // Weighed 0, the token counts only in a document's length (bm25 reads the length of all columns)
+  const after = db.prepare("SELECT rowid, bm25(search_docs, 10, 4, 25, 8, 4, 1.5, 1.5, 1, 0) AS score FROM search_docs WHERE search_docs MATCH 'printer' ORDER BY rowid").all() as typeof scores
+  t.same(after.map((r) => r.rowid), scores.map((r) => r.rowid), 'the same documents match')
+  t.ok(after.every((r, i) => Math.abs(r.score / scores[i]!.score - 1) < 0.01), 'bm25 with the locale weighed 0 scores within 1% of before, on documents of a few words')
+  for (const locale of locales) {
+    const found = db.prepare('SELECT t.locale FROM search_docs d JOIN translations t ON t.id = d.rowid WHERE search_docs MATCH ?').pluck().all(`locale : "${localeToken(locale)}"`)
+    t.same(found, [locale, locale], `${locale}: its token finds its documents and only them`)
+  }
+  t.equal(db.prepare("SELECT count(*) FROM search_docs WHERE search_docs MATCH 'l10njajp'").pluck().get(), 2, 'the token is one word')
+
+  const page = new ArticleSearch(db).search({ q: '0x80070005', locale: 'ja-JP' })
+  t.same(page.results.map((r) => [r.id, r.matchedLocale, r.locale.served]).sort(), [['printer-jam', 'de-DE', 'ja-JP'], ['printer-offline', 'de-DE', 'ja-JP']],
+    'a code only the German documents hold is found from a Japanese page')
 })
