@@ -1,7 +1,7 @@
 -- Each search document names its locale, as one token in a column of its own (`ja-JP` ->
 -- `l10njajp`, see localeToken in src/search/search-index.ts). A search ranks the served
 -- locale's and en-US's documents first by ANDing their tokens to its expression: at 100k
--- documents in ~40 locales it then ranks and groups a few percent of what it did. bm25 gives
+-- documents in ~40 locales, bm25 then scores a few percent of the documents. bm25 gives
 -- the column weight 0: the token only adds one to a document's length (hundreds of tokens).
 -- FTS5 cannot add a column: the table is rebuilt from its own content (13 s at 100k
 -- documents) and merged into one segment.

@@ -262,8 +262,10 @@ export class ArticleSearch {
 
     // The served locale's documents and en-US's are ranked first: a user's words and the
     // messages they see are in one of the two. The others only for articles these do not find
-    // (a German message asked from a Japanese page): at 100k documents in ~40 locales, a common
-    // word then ranks and groups a few percent of the documents it did.
+    // (a German message asked from a Japanese page). At 100k documents in ~40 locales, bm25 and
+    // the grouping then see a few percent of the documents (`Office`: 80 → 10 ms). What is left
+    // of a common word's cost is bm25 weighing each word: FTS5 counts the documents holding it
+    // by reading its whole doclist, in every locale, on every ranking.
     const firstLocales = [...new Set([articleLocale(this.contentLocales(), options).served, SOURCE_LOCALE])]
     // One more than the page, to know whether another page follows
     const wanted = offset + limit + 1
