@@ -12,13 +12,13 @@ import { SearchUnavailableError } from '../search/search-pool.ts'
 const SearchHitSchema = Type.Object({
   id: Type.String(),
   title: Type.String({ description: 'In the served locale' }),
-  score: Type.Number({ description: 'bm25 relevance (higher is better), comparable within one match kind (in `any`, the articles with two of the words come first, on a scale of their own; in every kind, the articles found in other locales than the served one and en-US come after, on a scale of their own)' }),
+  score: Type.Number({ description: 'bm25 relevance (higher is better), comparable within one match kind (in `any`, the articles with two of the words come first, on a scale of their own). Not in order within a kind: the articles found in other locales only come after the others and may score higher' }),
   match: Type.Union([Type.Literal('phrase'), Type.Literal('all'), Type.Literal('corrected'), Type.Literal('any')], {
     description: 'phrase: the text as typed; all: every term; corrected: every term after typo correction; any: some terms (for three or four words, all common or found nowhere, the articles with two of them or more first). Results come in that order.'
   }),
   locale: LocaleInfoRef,
   matchedLocale: Type.String({ description: 'The locale whose text matched best and gave the snippet' }),
-  matchedLocales: Type.Array(Type.String(), { description: 'Locales whose text matched, best first: of the served locale and en-US, or for an article found in other locales only, of every locale' }),
+  matchedLocales: Type.Array(Type.String(), { description: 'Locales whose text matched, best first: of the served locale, its language and en-US, or for an article found in other locales only, of every locale' }),
   snippet: Type.Object({
     locale: Type.String(),
     text: Type.String({ description: 'Plain text; … where the passage was cut' }),
@@ -42,7 +42,7 @@ export default async function searchRoutes (fastify: FastifyInstance): Promise<v
       summary: 'Search by symptom',
       description: 'What the user typed or the error they saw: an error code (`0xc004b100`, `AADSTS50076`, `550 5.7.501`), a `"quoted message"` (a phrase query), ' +
         'or their own words, in any language. Every other character is plain text. Articles are found through any of their locales and answered in the negotiated one ' +
-        '(within each match kind, those whose text in the served locale or en-US matches come first, then those found in other locales only); ' +
+        '(within each match kind, those whose text in the served locale, its language or en-US matches come first, then those found in other locales only); ' +
         'each article appears once, with a snippet (marked text and offsets) and the ids of the steps that match. Typos are corrected when the exact search finds little.',
       querystring: Type.Object({
         q: Type.String({ maxLength: 10_000, description: 'The query (cut at 512 characters)', examples: ['0xc004b100', '"Unlicensed Product"', 'ライセンスのない製品'] }),

@@ -5,7 +5,7 @@
 // prepared once per database (ArticleSearch).
 import { createHash } from 'node:crypto'
 import type { Database, Statement } from 'better-sqlite3'
-import { negotiateLocale } from '../locale/negotiate.ts'
+import { languageOf, negotiateLocale } from '../locale/negotiate.ts'
 import { SOURCE_LOCALE } from '../ingest/parse-article.ts'
 import { analyzeQuery, buildMatchQuery, extractQuotedMessages, foldWord, isStopword, quoted, wordsOf, type AnalyzedQuery, type QueryTerm } from './analyze.ts'
 import { boundedDistance } from './edit-distance.ts'
@@ -102,7 +102,8 @@ export interface ArticleLocale {
 /**
  * How the article matched: the text as typed, as phrases (`phrase`); every term (`all`);
  * every term once typos were corrected (`corrected`); some of the terms (`any`). Results come
- * in that order.
+ * in that order; within a kind, the articles found in the first locales (the served one, its
+ * language's, en-US) come before those found in other locales only.
  */
 export type MatchKind = 'phrase' | 'all' | 'corrected' | 'any'
 
@@ -110,13 +111,16 @@ export interface SearchHit {
   id: string
   /** The title in the served locale. */
   title: string
-  /** bm25 relevance (higher is better), comparable within one match kind. */
+  /**
+   * bm25 relevance (higher is better), comparable within one match kind; not in order there
+   * (an article found in other locales only may score higher than one before it).
+   */
   score: number
   match: MatchKind
   locale: ArticleLocale
   /** The locale whose text matched best and gave the snippet: the served one when it matched. */
   matchedLocale: string
-  /** Every locale whose text matched, best first. */
+  /** The locales whose text matched, best first: of the first locales, or of all for an article found in others only. */
   matchedLocales: string[]
   snippet: Snippet
   /** Steps whose text holds a match (in the snippet's translation; step ids are shared by locales). */
@@ -253,20 +257,25 @@ export class ArticleSearch {
   search (options: SearchOptions): SearchPage {
     const limit = clampLimit(options.limit)
     const scope: Scope = { scenario: options.scenario ?? null, audience: options.audience ?? null }
-    const fingerprint = fingerprintOf(options.q, scope.scenario, scope.audience)
+    this.revision = this.contentRevision.get() as number
+    const served = articleLocale(this.contentLocales(), options).served
+    // The order of the results depends on the served locale (below): a cursor holds for one
+    const fingerprint = fingerprintOf(options.q, scope.scenario, scope.audience, served)
     const offset = options.cursor ? decodeCursor(options.cursor, fingerprint) : 0
     const query = analyzeQuery(options.q)
     const empty: SearchPage = { results: [], nextCursor: null, corrections: [], truncated: query.truncated }
     if (query.terms.length === 0 || offset >= MAX_OFFSET) return empty
-    this.revision = this.contentRevision.get() as number
 
-    // The served locale's documents and en-US's are ranked first: a user's words and the
-    // messages they see are in one of the two. The others only for articles these do not find
-    // (a German message asked from a Japanese page). At 100k documents in ~40 locales, bm25 and
-    // the grouping then see a few percent of the documents (`Office`: 80 → 10 ms). What is left
-    // of a common word's cost is bm25 weighing each word: FTS5 counts the documents holding it
-    // by reading its whole doclist, in every locale, on every ranking.
-    const firstLocales = [...new Set([articleLocale(this.contentLocales(), options).served, SOURCE_LOCALE])]
+    // The served locale's documents (and its language's: an article not in pt-BR is answered
+    // in pt-PT) and en-US's are ranked first: a user's words and the messages they see are in
+    // one of them. The others only for articles these do not find (a German message asked from
+    // a Japanese page). At 100k documents in ~40 locales, bm25 and the grouping then see a few
+    // percent of the documents (`Office`, best 22: 53-100 → 5-14 ms). What is left of a common
+    // word's cost is bm25 weighing each word: FTS5 counts the documents holding it by reading
+    // its whole doclist, in every locale, on every ranking.
+    const language = languageOf(served)
+    const firstLocales = [...new Set([served, ...this.contentLocales().filter((locale) => languageOf(locale) === language), SOURCE_LOCALE])]
+    const otherLocales = this.contentLocales().some((locale) => !firstLocales.includes(locale))
     // One more than the page, to know whether another page follows
     const wanted = offset + limit + 1
     const found: RankedArticle[] = []
@@ -291,7 +300,7 @@ export class ArticleSearch {
       const first = this.rankArticles(expression, scope, asked, firstLocales)
       add(first)
       // Fewer than asked: the first locales found every article they could
-      if (first.length < asked && found.length < wanted) add(this.rankArticles(expression, scope, wanted - found.length + seen.size, null))
+      if (first.length < asked && found.length < wanted && otherLocales) add(this.rankArticles(expression, scope, wanted - found.length + seen.size, null))
     }
 
     const translated = this.translatedMessages(query)
@@ -327,7 +336,8 @@ export class ArticleSearch {
    */
   private rankArticles (expression: string, scope: Scope, articles: number, locales: string[] | null): ArticleRow[] {
     const statement = this.rankedStatement(scope)
-    // The locale tokens are ANDed: bm25 then scores only those locales' documents
+    // The tokens of `locales` are ANDed: bm25 then scores only those locales' documents. (No
+    // word of a query is a locale token; excluding the column, `-locale : (…)`, cost +20-33%.)
     const match = locales === null ? expression : `(${expression}) AND locale : (${locales.map((locale) => quoted([localeToken(locale)])).join(' OR ')})`
     for (let docs = articles * (locales?.length ?? DOCS_PER_ARTICLE); ; docs *= 8) {
       const rows = statement.all({ match, ...scope, docs }) as Array<ArticleRow & { hits: number }>
@@ -558,10 +568,10 @@ function clampLimit (limit: number | null | undefined): number {
   return Math.min(MAX_LIMIT, Math.max(1, Math.trunc(limit)))
 }
 
-// The cursor carries the offset and a fingerprint of the query, so a cursor pasted into
-// another search fails loudly instead of paging something else.
-function fingerprintOf (q: string, scenario: string | null, audience: string | null): string {
-  return createHash('sha256').update(JSON.stringify([q, scenario, audience?.toLowerCase() ?? null])).digest('base64url').slice(0, 10)
+// The cursor carries the offset and a fingerprint of the query and the served locale, so a
+// cursor pasted into another search fails loudly instead of paging something else.
+function fingerprintOf (q: string, scenario: string | null, audience: string | null, served: string): string {
+  return createHash('sha256').update(JSON.stringify([q, scenario, audience?.toLowerCase() ?? null, served])).digest('base64url').slice(0, 10)
 }
 
 function encodeCursor (offset: number, fingerprint: string): string {

@@ -83,11 +83,12 @@ export function searchDocumentOf (t: IndexableTranslation): SearchDocument {
 }
 
 /**
- * The `locale` column's one token: `ja-JP` → `l10njajp`, as migrations/006-search-locale.sql
- * writes it. Queries name it as a phrase, so it matches however the tokenizer cuts it.
+ * The `locale` column's one token: `ja-JP` → `l10n\uE000jajp`, as migrations/006-search-locale.sql
+ * writes it. U+E000 (private use) is a word character to the FTS5 tokenizer but not to the
+ * query analyzer (TOKEN in analyze.ts), so no word a user types is ever a locale token.
  */
 export function localeToken (locale: string): string {
-  return `l10n${locale.toLowerCase().replaceAll('-', '')}`
+  return `l10n\uE000${locale.toLowerCase().replaceAll('-', '')}`
 }
 
 /** `fix-you-currently-have-not-been-assigned-an-office-license` → its words. */

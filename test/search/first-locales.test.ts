@@ -2,7 +2,7 @@
 // the articles those do not find: a page in the user's language needs a few percent of the
 // index ranked, and an article that answers only in another language still comes, after.
 import t, { type Test } from 'tap'
-import { ArticleSearch } from '../../src/search/search-articles.ts'
+import { ArticleSearch, SearchCursorError } from '../../src/search/search-articles.ts'
 import { importPaths } from '../../src/import/import-paths.ts'
 import { memoryDb } from './fixtures/search-db.ts'
 
@@ -65,5 +65,55 @@ t.test('without a locale asked, en-US is the first locale', async (t) => {
   const { search, ranked } = corpus(t)
   const page = search.search({ q: 'spooler', limit: 3 })
   t.equal(page.results.length, 3)
+  t.ok(page.results.every((r) => r.matchedLocale !== 'en-US'), 'found through the other locales')
   t.same(ranked, [['en-US'], null], 'en-US found nothing: every locale')
+})
+
+t.test('a cursor holds for the served locale it was issued for: the order depends on it', async (t) => {
+  const { search } = corpus(t)
+  const first = search.search({ q: 'spooler', locale: 'ja-JP', limit: 5 })
+  t.ok(first.nextCursor)
+  t.equal(search.search({ q: 'spooler', locale: 'ja-JP', limit: 5, cursor: first.nextCursor }).results.length, 5, 'same locale: the next page')
+  t.throws(() => search.search({ q: 'spooler', locale: 'de-DE', limit: 5, cursor: first.nextCursor }), SearchCursorError, 'another locale: refused')
+})
+
+t.test('the locale tokens are not words a query finds', async (t) => {
+  const { search } = corpus(t)
+  for (const q of ['l10njajp', 'l10nenus spooler']) {
+    const page = search.search({ q, locale: 'ja-JP', limit: 50 })
+    t.ok(page.results.every((r) => r.snippet.highlights.length > 0 && !/l10n/i.test(r.snippet.text)), `${q}: nothing found through a token`)
+  }
+  t.same(search.search({ q: 'l10njajp', locale: 'ja-JP' }).results, [], 'a token alone finds nothing')
+})
+
+t.test("the served locale's language is a first locale: an article not in pt-BR is answered in pt-PT", async (t) => {
+  const files: Record<string, Record<string, string>> = { 'en-US': {}, 'pt-BR': {}, 'pt-PT': {}, 'de-DE': {} }
+  files['en-US']!['portugal-only.md'] = article('Printer setup', 'Set the printer up.')
+  files['pt-PT']!['portugal-only.md'] = article('Configurar a impressora', 'Configure a impressora e o spooler.')
+  files['en-US']!['german-title.md'] = article('Print queue stalled', 'Restart the print service.')
+  files['de-DE']!['german-title.md'] = article('Spooler angehalten', 'Starten Sie den Druckdienst neu.')
+  for (let i = 0; i < 3; i++) {
+    files['en-US']![`other-${i}.md`] = article(`Other ${i}`, `Other text ${i}.`)
+    files['pt-BR']![`other-${i}.md`] = article(`Outro ${i}`, `Outro texto ${i}.`)
+  }
+  const db = memoryDb()
+  t.teardown(() => db.close())
+  t.equal(importPaths(db, [t.testdir(files)]).failed, 0)
+  const page = new ArticleSearch(db).search({ q: 'spooler', locale: 'pt-BR' })
+  t.same(page.results.map((r) => [r.id, r.matchedLocale, r.locale.served]), [['portugal-only', 'pt-PT', 'pt-PT'], ['german-title', 'de-DE', 'en-US']],
+    'the pt-PT text counts as the served language; the German title comes after')
+})
+
+t.test('one locale in the database: a short page ranks it once', async (t) => {
+  const files = { 'en-US': { 'a.md': article('Spooler stopped', 'Restart it.'), 'b.md': article('Printer', 'The spooler queue.') } }
+  const db = memoryDb()
+  t.teardown(() => db.close())
+  t.equal(importPaths(db, [t.testdir(files)]).failed, 0)
+  const search = new ArticleSearch(db)
+  const ranked: Array<string[] | null> = []
+  const spied = search as unknown as { rankArticles: (match: string, scope: unknown, articles: number, locales: string[] | null) => unknown }
+  const rank = spied.rankArticles.bind(search)
+  spied.rankArticles = (match, scope, articles, locales) => { ranked.push(locales); return rank(match, scope, articles, locales) }
+  t.equal(search.search({ q: 'spooler', locale: 'en-US' }).results.length, 2)
+  t.same(ranked, [['en-US']], 'no second ranking over the same documents')
 })
