@@ -1,8 +1,8 @@
-// Article search over the FTS5 index: ranks documents with bm25 (the served locale's and en-US's
-// first, then every locale's), groups them by article, and answers each article in the served
-// locale with a marked snippet and the ids of its matching steps. Results come in tiers: the text
-// as typed (phrases), every word, every word with typos corrected, any word. Statements are
-// prepared once per database (ArticleSearch).
+// Article search over the FTS5 index: ranks documents with bm25 (the served locale's, its
+// language's and en-US's first, then every locale's), groups them by article, and answers each
+// article in the served locale with a marked snippet and the ids of its matching steps. Results
+// come in tiers: the text as typed (phrases), every word, every word with typos corrected, any
+// word. Statements are prepared once per database (ArticleSearch).
 import { createHash } from 'node:crypto'
 import type { Database, Statement } from 'better-sqlite3'
 import { languageOf, negotiateLocale } from '../locale/negotiate.ts'
@@ -32,7 +32,7 @@ const RARE_WORD_DOCS = 2
  * the locales of one article (~35 in the real corpus). Each round re-runs MATCH and bm25 over
  * every matching document, so one round that groups more documents is cheaper than a second
  * round: 8 made most code and phrase queries at 100k documents take two rounds (~15-20% slower
- * than with 40). The first search, in the served locale and en-US, ranks one per locale.
+ * than with 40). The first search, in the first locales only, ranks one per locale.
  */
 const DOCS_PER_ARTICLE = 40
 /** Documents of one article tried for a snippet with marks. */
