@@ -1,5 +1,5 @@
 // The migrations runner and the connection settings, on real SQLite files.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import { DatabaseTooNewError, latestVersion, loadMigrations, migrate, schemaVersion } from '../../src/db/migrate.ts'
 import { openDatabase } from '../../src/db/connection.ts'
@@ -16,6 +16,14 @@ function insertTranslation (db: ReturnType<typeof openDatabase>, articleId: stri
   db.prepare('INSERT OR IGNORE INTO articles (id, slug, created_at, updated_at) VALUES (?, ?, ?, ?)').run(articleId, articleId, now, now)
   return Number(db.prepare(`INSERT INTO translations (article_id, locale, title, translation_type, derived, source_key, content_hash, updated_at)
     VALUES (?, ?, ?, 'human', 0, ?, 'h', ?)`).run(articleId, locale, `${articleId} ${locale}`, `${articleId}/${locale}`, now).lastInsertRowid)
+}
+
+/** Applies the migrations before number `version` (`'005'`), as a database of the version before it. */
+function migrateUpTo (t: Test, db: ReturnType<typeof openDatabase>, version: string): void {
+  const all = loadMigrations()
+  const at = all.findIndex((m) => m.name.startsWith(`${version}-`))
+  t.ok(at > 0, `there is a migration ${version}`)
+  migrate(db, all.slice(0, at))
 }
 
 t.test('migrations apply on an empty database and record user_version', async (t) => {
@@ -93,10 +101,7 @@ t.test('a file database is in WAL mode with foreign keys on', async (t) => {
 
 t.test('005: links with script URLs become kind unsafe; every row, index and cascade stays', async (t) => {
   const db = openTestDb(t, t.testdir())
-  const all = loadMigrations()
-  const at = all.findIndex((m) => m.name.startsWith('005-'))
-  t.ok(at > 0, 'there is a migration 005')
-  migrate(db, all.slice(0, at))
+  migrateUpTo(t, db, '005')
   // Written as the importer of that version wrote them (today's writes the later schema)
   const tid = insertTranslation(db, 'a', 'en-US')
   const insert = db.prepare("INSERT INTO links (translation_id, position, href, text, title, kind, target_key, block_id, step_id, context) VALUES (?, ?, ?, 'x', NULL, ?, NULL, 'b1', NULL, 'block')")
@@ -106,7 +111,7 @@ t.test('005: links with script URLs become kind unsafe; every row, index and cas
   hostile.forEach((href, i) => insert.run(tid, 10 + i, href, 'external'))
   const before = db.prepare('SELECT position, href, kind FROM links ORDER BY position').all() as Array<{ position: number, href: string, kind: string }>
 
-  migrate(db, all)
+  migrate(db)
   t.equal(schemaVersion(db), latestVersion())
   const after = db.prepare('SELECT position, href, kind FROM links ORDER BY position').all() as Array<{ position: number, href: string, kind: string }>
   t.same(after.map((r) => [r.position, r.href]), before.map((r) => [r.position, r.href]), 'the same rows')
@@ -121,10 +126,7 @@ t.test('005: links with script URLs become kind unsafe; every row, index and cas
 
 t.test('006: every search document gets its locale token; the documents and their words stay, their scores within a token', async (t) => {
   const db = openTestDb(t, t.testdir())
-  const all = loadMigrations()
-  const at = all.findIndex((m) => m.name.startsWith('006-'))
-  t.ok(at > 0, 'there is a migration 006')
-  migrate(db, all.slice(0, at))
+  migrateUpTo(t, db, '006')
   // Search documents as the index writer of that version wrote them: eight columns
   const insertDoc = db.prepare('INSERT INTO search_docs (rowid, title, keywords, codes, messages, headings, steps, callouts, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
   const locales = ['en-US', 'ja-JP', 'de-DE', 'sr-Latn-RS', 'zh-Hans']
@@ -138,7 +140,7 @@ t.test('006: every search document gets its locale token; the documents and thei
   const before = db.prepare(`SELECT rowid, ${columns} FROM search_docs ORDER BY rowid`).all()
   const scores = db.prepare("SELECT rowid, bm25(search_docs, 10, 4, 25, 8, 4, 1.5, 1.5, 1) AS score FROM search_docs WHERE search_docs MATCH 'printer' ORDER BY rowid").all() as Array<{ rowid: number, score: number }>
 
-  migrate(db, all)
+  migrate(db)
   t.same(db.prepare(`SELECT rowid, ${columns} FROM search_docs ORDER BY rowid`).all(), before, 'the same documents under the same rowids')
   const tokens = db.prepare('SELECT t.locale, d.locale AS token FROM search_docs d JOIN translations t ON t.id = d.rowid ORDER BY d.rowid').all() as Array<{ locale: string, token: string }>
   t.same(tokens.map((r) => r.token), tokens.map((r) => localeToken(r.locale)), 'the SQL token is the one the index writer writes')
