@@ -295,12 +295,12 @@ export class ArticleSearch {
           found.push({ articleId: row.articleId, rank: row.rank, docs: docsOf(row.docs), match, expression })
         }
       }
-      // Asked for with the articles already found, which come again and are skipped
-      const asked = wanted - found.length + seen.size
-      const first = this.rankArticles(expression, scope, asked, firstLocales)
+      // Each ranking asks for the whole page: the articles already found come again and are
+      // skipped (`seen` holds exactly those), so what is left is what the page still needs
+      const first = this.rankArticles(expression, scope, wanted, firstLocales)
       add(first)
       // Fewer than asked: the first locales found every article they could
-      if (first.length < asked && found.length < wanted && otherLocales) add(this.rankArticles(expression, scope, wanted - found.length + seen.size, null))
+      if (first.length < wanted && found.length < wanted && otherLocales) add(this.rankArticles(expression, scope, wanted, null))
     }
 
     const translated = this.translatedMessages(query)
