@@ -10,6 +10,7 @@ import { ensureSearchIndex } from '../search/search-index.ts'
 import type { Config } from '../config.ts'
 import { Errors } from '../errors.ts'
 import { WriteLockTimeout, writeWhenFree } from '../db/write-retry.ts'
+import { loadRankFunction } from '../search/rank-function.ts'
 import { SearchPool } from '../search/search-pool.ts'
 
 /** Searches waiting for a search thread at most; more are answered 503 at once. */
@@ -66,6 +67,10 @@ async function database (app: FastifyInstance, options: DatabaseOptions): Promis
       throw Object.assign(new Errors.Busy(err.message), { headers: { 'Retry-After': '1' } })
     }
   }
+  // The search threads and an in-process search load the same library: if it does not load
+  // here, it loads nowhere, and search ranks with bm25() (same answers, slower)
+  const ranking = loadRankFunction(db)
+  if (!ranking.ok) app.log.warn({ reason: ranking.reason }, 'kb_rank() did not load: search ranks with SQLite\'s bm25()')
   // Started after the migrations: the threads open the database read-only.
   const searchPool = options.config.searchThreads > 0 && !db.memory
     ? new SearchPool(db.name, { threads: options.config.searchThreads, maxQueued: MAX_QUEUED_SEARCHES })

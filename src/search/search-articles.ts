@@ -1,4 +1,5 @@
-// Article search over the FTS5 index: ranks documents with bm25 (the served locale's, its
+// Article search over the FTS5 index: ranks documents with bm25 (kb_rank(), given each phrase's
+// document count from a memo; SQLite's bm25() where that is not built) (the served locale's, its
 // language's and en-US's first, then every locale's), groups them by article, and answers each
 // article in the served locale with a marked snippet and the ids of its matching steps. Results
 // come in tiers: the text as typed (phrases), every word, every word with typos corrected, any
@@ -11,6 +12,7 @@ import { analyzeQuery, buildMatchQuery, extractQuotedMessages, foldWord, isStopw
 import { boundedDistance } from './edit-distance.ts'
 import { buildSnippet, MARK_CLOSE, MARK_OPEN, markedLines, type Snippet, type SnippetSource } from './snippet.ts'
 import { localeToken } from './search-index.ts'
+import { loadRankFunction, phrasesOf } from './rank-function.ts'
 
 /**
  * bm25 weights of search_docs' columns, in table order. An error code or a quoted message
@@ -67,6 +69,12 @@ const MEMO_WORDS = 20_000
 const MEMO_WORD_LENGTH = 40
 const MEMO_ARTICLES = 3_000
 const MEMO_MESSAGES = 2_000
+/**
+ * Phrases whose documents kb_rank() is given counted; a longer phrase (a pasted message) is
+ * counted on each ranking, as bm25() would.
+ */
+const MEMO_PHRASES = 20_000
+const MEMO_PHRASE_LENGTH = 120
 /**
  * Words of the typo vocabulary kept, by first character: fts5vocab counts every word's
  * documents as it lists them (53 ms for the 311 words under `a` at 100k documents), and the
@@ -206,9 +214,18 @@ interface VocabularyRange { terms: string[], docs: number[] }
 const WEIGHTS = Object.values(COLUMN_WEIGHTS).join(', ')
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u
 
+/**
+ * What ranks: kb_rank() (bm25 with phrase counts kept per content revision) where the library
+ * is built, else SQLite's bm25(). Same scores.
+ */
+export type RankingFunction = 'kb_rank' | 'bm25'
+
 /** Holds the prepared statements of one database. */
 export class ArticleSearch {
   private readonly db: Database
+  readonly ranking: RankingFunction
+  /** Why bm25() ranks, when kb_rank() was wanted but did not load. */
+  readonly rankingNote: string | null = null
   /** Ranking statements by filter: prepared on first use. */
   private readonly rankedBy = new Map<string, Statement>()
   private readonly locales: Statement
@@ -221,6 +238,7 @@ export class ArticleSearch {
   private readonly documentCount: Statement
   private readonly allLocales: Statement
   private readonly contentRevision: Statement
+  private readonly phraseCount: Statement
   /** The content revision the running search reads: the memos below hold for it. */
   private revision = 0
   /** count(*) of translations scans 100k index entries (~0.5 ms). */
@@ -233,9 +251,18 @@ export class ArticleSearch {
   private readonly localeNames = new Map<string, string>()
   private readonly messageSources = new RevisionMemo<string[][]>(MEMO_MESSAGES)
   private readonly vocabulary = new RevisionMemo<VocabularyRange>(MEMO_VOCABULARY_WORDS, (range) => range.terms.length)
+  /** A phrase's documents: bm25() reads its whole doclist for this on every ranking. */
+  private readonly phraseCounts = new RevisionMemo<number>(MEMO_PHRASES)
 
-  constructor (db: Database) {
+  constructor (db: Database, options: { ranking?: RankingFunction } = {}) {
     this.db = db
+    if ((options.ranking ?? 'kb_rank') === 'kb_rank') {
+      const loaded = loadRankFunction(db)
+      this.ranking = loaded.ok ? 'kb_rank' : 'bm25'
+      if (!loaded.ok) this.rankingNote = loaded.reason
+    } else {
+      this.ranking = 'bm25'
+    }
     this.locales = db.prepare('SELECT locale FROM translations WHERE article_id = ? ORDER BY locale').pluck()
     this.title = db.prepare('SELECT title FROM translations WHERE article_id = ? AND locale = ?').pluck()
     this.source = db.prepare('SELECT title, headings, steps, callouts, body FROM search_sources WHERE translation_id = ?')
@@ -247,6 +274,7 @@ export class ArticleSearch {
     this.documentCount = db.prepare('SELECT count(*) FROM translations').pluck()
     this.allLocales = db.prepare('SELECT DISTINCT locale FROM translations ORDER BY locale').pluck()
     this.contentRevision = db.prepare('SELECT coalesce(max(seq), 0) FROM changes').pluck()
+    this.phraseCount = db.prepare('SELECT count(*) FROM search_docs WHERE search_docs MATCH ?').pluck()
     this.wordsFrom = db.prepare('SELECT term, doc FROM search_words_vocab WHERE term >= ? AND term < ?')
     this.quotedTitles = db.prepare(`SELECT t.title, s.title AS source
       FROM search_docs JOIN translations t ON t.id = search_docs.rowid
@@ -270,9 +298,9 @@ export class ArticleSearch {
     // in pt-PT) and en-US's are ranked first: a user's words and the messages they see are in
     // one of them. The others only for articles these do not find (a German message asked from
     // a Japanese page). At 100k documents in ~40 locales, bm25 and the grouping then see a few
-    // percent of the documents (`Office`, best 22: 53-100 → 5-14 ms). What is left of a common
-    // word's cost is bm25 weighing each word: FTS5 counts the documents holding it by reading
-    // its whole doclist, in every locale, on every ranking.
+    // percent of the documents (`Office`, best 22: 53-100 → 5-14 ms). bm25() also counts the
+    // documents of each word by reading its whole doclist, in every locale, on every ranking:
+    // kb_rank() is given those counts (documentsWithPhrase), counted once per revision.
     const language = languageOf(served)
     const firstLocales = [...new Set([served, ...this.contentLocales().filter((locale) => languageOf(locale) === language), SOURCE_LOCALE])]
     const otherLocales = this.contentLocales().some((locale) => !firstLocales.includes(locale))
@@ -339,8 +367,9 @@ export class ArticleSearch {
     // The tokens of `locales` are ANDed: bm25 then scores only those locales' documents. (No
     // word of a query is a locale token; excluding the column, `-locale : (…)`, cost +20-33%.)
     const match = locales === null ? expression : `(${expression}) AND locale : (${locales.map((locale) => quoted([localeToken(locale)])).join(' OR ')})`
+    const counts = this.ranking === 'kb_rank' ? phrasesOf(match).map((phrase) => this.documentsWithPhrase(phrase)).join(' ') : null
     for (let docs = articles * (locales?.length ?? DOCS_PER_ARTICLE); ; docs *= 8) {
-      const rows = statement.all({ match, ...scope, docs }) as Array<ArticleRow & { hits: number }>
+      const rows = statement.all({ match, ...scope, docs, ...(counts === null ? {} : { counts }) }) as Array<ArticleRow & { hits: number }>
       const hits = rows.reduce((sum, row) => sum + row.hits, 0)
       // Fewer documents than asked for: that was all of them
       if (rows.length >= articles || hits < docs) return rows.slice(0, articles)
@@ -359,10 +388,11 @@ export class ArticleSearch {
       if (scope.scenario !== null) {
         filters += ' AND rowid IN (SELECT t.id FROM translations t JOIN article_scenarios s ON s.article_id = t.article_id WHERE s.scenario_id = @scenario)'
       }
+      const rank = this.ranking === 'kb_rank' ? `kb_rank(search_docs, @counts, ${WEIGHTS})` : `bm25(search_docs, ${WEIGHTS})`
       // MATERIALIZED keeps SQLite from flattening the CTE into the join, where bm25() cannot run
       statement = this.db.prepare(`
         WITH hits AS MATERIALIZED (
-          SELECT rowid AS tid, bm25(search_docs, ${WEIGHTS}) AS rank FROM search_docs
+          SELECT rowid AS tid, ${rank} AS rank FROM search_docs
           WHERE search_docs MATCH @match ${filters}
           ORDER BY rank, rowid LIMIT @docs
         )
@@ -405,6 +435,12 @@ export class ArticleSearch {
   private documentsWith (word: string): number {
     const count = (): number => (this.wordDocs.get(word) as number | undefined) ?? 0
     return word.length > MEMO_WORD_LENGTH ? count() : this.wordCounts.get(this.revision, word, count)
+  }
+
+  /** How many documents hold a phrase of a MATCH expression (a quoted string), as bm25() counts them. */
+  private documentsWithPhrase (phrase: string): number {
+    const count = (): number => this.phraseCount.get(phrase) as number
+    return phrase.length > MEMO_PHRASE_LENGTH ? count() : this.phraseCounts.get(this.revision, phrase, count)
   }
 
   /** The typo vocabulary's words that start with a character (one code point). */
