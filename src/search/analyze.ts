@@ -19,11 +19,20 @@ export interface NormalizedText {
   to: Int32Array | null
 }
 
-// One NFKC unit: an ASCII run (NFKC leaves it alone), or one code point with the marks that
-// follow it, so half-width `ｶﾞ` composes to `ガ` and `e` + U+0301 to `é`.
+/**
+ * Characters NFKC leaves alone and that compose with nothing but a mark after them: accented
+ * Latin-1 and basic Cyrillic letters, Japanese punctuation and brackets, kana, CJK ideographs.
+ * A run of them is copied as it is (test/search/analyze.test.ts checks each one). Normalizing
+ * Japanese text one code point at a time was most of the cost of a Japanese search's snippets.
+ */
+export const NFKC_STABLE = '\u00c0-\u00ff\u0400-\u045f\u3001-\u3003\u3005-\u3007\u300c-\u300f\u3041-\u3096\u30a1-\u30fa\u30fc-\u30fe\u3400-\u4dbf\u4e00-\u9fff'
+// One NFKC unit: an ASCII run (NFKC leaves it alone), a run of NFKC_STABLE characters, or one
+// code point with the marks that follow it, so half-width `ｶﾞ` composes to `ガ` and `e` + U+0301
+// to `é`. A run ends before a character a mark follows: that one goes with its marks.
 /* eslint-disable no-control-regex -- these patterns are about ASCII and control characters */
-const CHUNK = /(?:[\x00-\x7f](?![\p{M}\uff9e\uff9f]))+|[\s\S][\p{M}\uff9e\uff9f]*/gu
+const CHUNK = new RegExp(`(?:[\\x00-\\x7f](?![\\p{M}\\uff9e\\uff9f]))+|(?:[${NFKC_STABLE}](?![\\p{M}\\uff9e\\uff9f]))+|[\\s\\S][\\p{M}\\uff9e\\uff9f]*`, 'gu')
 const ASCII_ONLY = /^[\x00-\x7f]*$/
+const STABLE_RUN = new RegExp(`^[${NFKC_STABLE}]+$`, 'u')
 // Line breaks stay: a column's lines are its passages, and line i of the normalized text is
 // the normalized line i, so a snippet needs to normalize only the lines that matched
 const CONTROL_ASCII = /[\x00-\x09\x0b-\x1f\x7f]/g
@@ -86,7 +95,8 @@ export function normalizeForIndex (text: string, _locale?: string): string {
   return normalizeText(text).text
 }
 
-function nfkc (input: string, withMap: boolean): NormalizedText {
+/** NFKC with the line break kept, format characters dropped, other controls as spaces; `withMap`: where each unit came from. */
+export function nfkc (input: string, withMap: boolean): NormalizedText {
   if (ASCII_ONLY.test(input)) {
     const text = input.replace(CONTROL_ASCII, ' ')
     return { text, from: withMap ? identity(text.length, 0) : null, to: withMap ? identity(text.length, 1) : null }
@@ -100,6 +110,10 @@ function nfkc (input: string, withMap: boolean): NormalizedText {
     let out: string
     if (ASCII_ONLY.test(chunk)) {
       out = chunk.replace(CONTROL_ASCII, ' ')
+      if (withMap) for (let i = 0; i < out.length; i++) { from.push(start + i); to.push(start + i + 1) }
+    } else if (STABLE_RUN.test(chunk)) {
+      // One UTF-16 unit per character of these ranges, each its own source
+      out = chunk
       if (withMap) for (let i = 0; i < out.length; i++) { from.push(start + i); to.push(start + i + 1) }
     } else {
       out = chunk.normalize('NFKC').replace(FORMAT, '').replace(CONTROL, ' ')

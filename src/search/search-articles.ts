@@ -249,6 +249,8 @@ export class ArticleSearch {
   /** ~35 rows per article of a page; kept as one array of shared locale strings. */
   private readonly articleLocales = new RevisionMemo<string[]>(MEMO_ARTICLES)
   private readonly localeNames = new Map<string, string>()
+  /** The running search's negotiation, by an article's locales: most articles have the same. */
+  private readonly negotiated = new Map<string, ArticleLocale>()
   private readonly messageSources = new RevisionMemo<string[][]>(MEMO_MESSAGES)
   private readonly vocabulary = new RevisionMemo<VocabularyRange>(MEMO_VOCABULARY_WORDS, (range) => range.terms.length)
   /** A phrase's documents: bm25() reads its whole doclist for this on every ranking. */
@@ -286,6 +288,7 @@ export class ArticleSearch {
     const limit = clampLimit(options.limit)
     const scope: Scope = { scenario: options.scenario ?? null, audience: options.audience ?? null }
     this.revision = this.contentRevision.get() as number
+    this.negotiated.clear()
     const served = articleLocale(this.contentLocales(), options).served
     // The order of the results depends on the served locale (below): a cursor holds for one
     const fingerprint = fingerprintOf(options.q, scope.scenario, scope.audience, served)
@@ -466,8 +469,16 @@ export class ArticleSearch {
   }
 
   /** One article of the page: served title, snippet and steps. */
+  /** articleLocale, once per list of locales in a search (options are the search's). */
+  private negotiatedFor (available: string[], options: SearchOptions): ArticleLocale {
+    const key = available.join(' ')
+    let locale = this.negotiated.get(key)
+    if (locale === undefined) this.negotiated.set(key, locale = articleLocale(available, options))
+    return locale
+  }
+
   private hit (article: RankedArticle, options: SearchOptions): SearchHit {
-    const locale = articleLocale(this.localesOf(article.articleId), options)
+    const locale = this.negotiatedFor(this.localesOf(article.articleId), options)
     const title = this.title.get(article.articleId, locale.served) as string | undefined
     // The served locale's text gives the snippet when it holds a match; a document can match
     // through its article id alone (keywords), and then the best other one shows the words

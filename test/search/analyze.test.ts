@@ -4,7 +4,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import {
   alignNormalized, analyzeQuery, buildMatchQuery, extractErrorCodes, extractQuotedMessages, foldWord, MAX_QUERY_TERMS,
-  normalizeForIndex, normalizeText
+  nfkc, NFKC_STABLE, normalizeForIndex, normalizeText
 } from '../../src/search/analyze.ts'
 import { boundedDistance } from '../../src/search/edit-distance.ts'
 
@@ -146,4 +146,56 @@ t.test('alignNormalized agrees with normalizeText on generated mixed-script text
       Array.from(aligned.from!).join() === Array.from(full.from!).join() && Array.from(aligned.to!).join() === Array.from(full.to!).join()
   }), { seed: 20261126, numRuns: 2000 })
   t.pass('2,000 generated lines')
+})
+
+t.test('NFKC_STABLE: every character is its own NFKC form, and not a mark, control or format character', async (t) => {
+  const ranges = [...NFKC_STABLE.matchAll(/(.)-(.)/gu)].map((m) => [m[1]!.codePointAt(0)!, m[2]!.codePointAt(0)!] as const)
+  t.ok(ranges.length >= 10, `${ranges.length} ranges`)
+  const bad: string[] = []
+  let checked = 0
+  for (const [first, last] of ranges) {
+    for (let code = first; code <= last; code++) {
+      const c = String.fromCodePoint(code)
+      checked++
+      // Also after a letter and before one: it neither composes with them nor decomposes
+      if (c.normalize('NFKC') !== c || `a${c}b`.normalize('NFKC') !== `a${c}b` || /[\p{M}\p{C}]/u.test(c)) bad.push(code.toString(16))
+    }
+  }
+  t.same(bad, [], `${checked} characters`)
+})
+
+/** nfkc as it was before runs of NFKC_STABLE: one code point (with its marks) at a time. */
+function nfkcByCodePoint (input: string): { text: string, from: number[], to: number[] } {
+  let text = ''
+  const from: number[] = []
+  const to: number[] = []
+  // eslint-disable-next-line no-control-regex -- ASCII runs, as in analyze.ts
+  for (const match of input.matchAll(/(?:[\x00-\x7f](?![\p{M}\uff9e\uff9f]))+|[\s\S][\p{M}\uff9e\uff9f]*/gu)) {
+    const chunk = match[0]
+    // eslint-disable-next-line no-control-regex -- as in analyze.ts
+    const ascii = /^[\x00-\x7f]*$/.test(chunk)
+    // eslint-disable-next-line no-control-regex -- as in analyze.ts
+    const out = ascii ? chunk.replace(/[\x00-\x09\x0b-\x1f\x7f]/g, ' ') : chunk.normalize('NFKC').replace(/\p{Cf}/gu, '').replace(/(?!\n)[\p{Cc}\p{Co}\p{Cs}]/gu, ' ')
+    for (let i = 0; i < out.length; i++) {
+      from.push(ascii ? match.index + i : match.index)
+      to.push(ascii ? match.index + i + 1 : match.index + chunk.length)
+    }
+    text += out
+  }
+  return { text, from, to }
+}
+
+t.test('nfkc copies stable runs: the same text and map as one code point at a time', async (t) => {
+  const piece = fc.oneof(
+    fc.constantFrom('ライセンス', 'か\u3099', 'ｶﾞ', 'ﾊﾟ', '\u309b', '会議の予定表', '「', '」', '（', '）', '０ｘ', 'Ärger', 'A\u0308', 'ä\u0301', 'Привет', 'й', 'и\u0306',
+      'é', 'e\u0301', '\u200b', '\u00ad', '\u0001', '\n', ' ', 'Office', '々', 'ー', 'ヾ', 'ヿ', '㌔', '①', '\ufeff', '😀', '\ud800'),
+    fc.string({ unit: 'grapheme', maxLength: 8 }),
+    fc.string({ unit: 'binary', maxLength: 8 })
+  )
+  fc.assert(fc.property(fc.array(piece, { maxLength: 16 }).map((p) => p.join('')), (line) => {
+    const fast = nfkc(line, true)
+    const slow = nfkcByCodePoint(line)
+    return fast.text === slow.text && Array.from(fast.from!).join() === slow.from.join() && Array.from(fast.to!).join() === slow.to.join()
+  }), { seed: 20261126, numRuns: 5000 })
+  t.pass('5,000 generated lines')
 })
