@@ -24,6 +24,7 @@ import { migrate } from '../src/db/migrate.ts'
 import { importPaths } from '../src/import/import-paths.ts'
 import { ApiKeys } from '../src/auth/api-keys.ts'
 import { buildServer, SERVER_BUNDLE } from './build.ts'
+import { startFlags } from './bench/servers.ts'
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url))
 const corpusDir = join(repoRoot, 'test/fixtures/corpus')
@@ -168,7 +169,7 @@ const port = await freePort()
 const serverLog: string[] = []
 // The server as `npm start` runs it: the bundle, built from this checkout
 await buildServer()
-const server = spawn(process.execPath, ['--enable-source-maps', SERVER_BUNDLE], {
+const server = spawn(process.execPath, [...startFlags(repoRoot), SERVER_BUNDLE], {
   cwd: repoRoot,
   env: { ...process.env, KB_DB: dbFile, PORT: String(port), HOST: '127.0.0.1', KB_RATE_LIMIT: '0', LOG_LEVEL: 'warn' },
   stdio: ['ignore', 'pipe', 'pipe']

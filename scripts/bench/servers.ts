@@ -9,6 +9,17 @@ import { fileURLToPath } from 'node:url'
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 /** What `npm start` runs: the bundle `npm run build` makes (run.ts builds it first). */
 export const SERVER_ENTRY = 'dist/server.js'
+
+/**
+ * The Node flags `npm start` gives the server (package.json `scripts.start`, `node <flags>
+ * dist/server.js`): the bench and the soak measure the server as it is started.
+ */
+export function startFlags (root: string = ROOT): string[] {
+  const start = (JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start
+  const words = start.trim().split(/\s+/)
+  if (words[0] !== 'node' || words[words.length - 1] !== SERVER_ENTRY) throw new Error(`scripts.start is not "node <flags> ${SERVER_ENTRY}": ${start}`)
+  return words.slice(1, -1)
+}
 export const BASELINE_ENTRY = 'scripts/bench/baseline-server.ts'
 
 export interface NodeChild {
@@ -177,7 +188,7 @@ export async function startApiServer (dbFile: string, options: { nodeArgs?: stri
     HOST: '127.0.0.1',
     KB_RATE_LIMIT: '0',
     LOG_LEVEL: 'warn'
-  }, options.nodeArgs)
+  }, [...startFlags(), ...(options.nodeArgs ?? [])])
   const url = `http://127.0.0.1:${port}`
   await waitForHttp(`${url}/health`, child, options.timeoutMs ?? 60_000)
   return { child, url }
@@ -207,7 +218,7 @@ export interface StartupRun {
  */
 export async function measureStartup (dbFile: string, articlePath: string | null): Promise<StartupRun> {
   const started = performance.now()
-  const child = spawnNode(SERVER_ENTRY, { KB_DB: dbFile, PORT: '0', HOST: '127.0.0.1', KB_RATE_LIMIT: '0', LOG_LEVEL: 'info' })
+  const child = spawnNode(SERVER_ENTRY, { KB_DB: dbFile, PORT: '0', HOST: '127.0.0.1', KB_RATE_LIMIT: '0', LOG_LEVEL: 'info' }, startFlags())
   try {
     const line = await waitForLine(child, /listening on/, 60_000)
     const listeningMs = performance.now() - started
