@@ -28,7 +28,7 @@ export function buildRank ({ force = false, quiet = false } = {}) {
   if (upToDate && !force) return true
   mkdirSync(dirname(RANK_LIBRARY), { recursive: true })
   const compiler = process.env.CC || 'cc'
-  const args = ['-O2', '-fPIC', '-shared', '-Wall', '-Werror', '-I', sqliteHeaders(), '-o', RANK_LIBRARY, RANK_SOURCE, '-lm']
+  const args = ['-O2', '-fPIC', '-shared', '-Wall', '-I', sqliteHeaders(), '-o', RANK_LIBRARY, RANK_SOURCE, '-lm']
   try {
     execFileSync(compiler, args, { stdio: ['ignore', 'inherit', 'inherit'] })
     if (!quiet) console.log(`kb_rank: built ${RANK_LIBRARY}`)

@@ -1,9 +1,10 @@
-// Article search over the FTS5 index: ranks documents with bm25 (kb_rank(), given each phrase's
-// document count from a memo; SQLite's bm25() where that is not built) (the served locale's, its
+// Article search over the FTS5 index: ranks documents with bm25 (the served locale's, its
 // language's and en-US's first, then every locale's), groups them by article, and answers each
 // article in the served locale with a marked snippet and the ids of its matching steps. Results
 // come in tiers: the text as typed (phrases), every word, every word with typos corrected, any
-// word. Statements are prepared once per database (ArticleSearch).
+// word. Statements are prepared once per database (ArticleSearch). bm25 is kb_rank(), given each
+// phrase's document count from a memo (src/search/kb-rank.c), or SQLite's bm25() where that is
+// not built: the same scores.
 import { createHash } from 'node:crypto'
 import type { Database, Statement } from 'better-sqlite3'
 import { languageOf, negotiateLocale } from '../locale/negotiate.ts'
