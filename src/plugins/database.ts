@@ -30,6 +30,8 @@ export interface Kb {
    * run on the event loop. An in-memory database has no file for a thread to open.
    */
   searchPool: SearchPool | null
+  /** What ranks searches: kb_rank() when its library loaded, else SQLite's bm25() (same scores, slower). */
+  searchRanking: 'kb_rank' | 'bm25'
 }
 
 declare module 'fastify' {
@@ -75,7 +77,7 @@ async function database (app: FastifyInstance, options: DatabaseOptions): Promis
   const searchPool = options.config.searchThreads > 0 && !db.memory
     ? new SearchPool(db.name, { threads: options.config.searchThreads, maxQueued: MAX_QUEUED_SEARCHES })
     : null
-  app.decorate('kb', { db, repo: new ArticleRepository(db), config: options.config, write, searchPool })
+  app.decorate('kb', { db, repo: new ArticleRepository(db), config: options.config, write, searchPool, searchRanking: ranking.ok ? 'kb_rank' : 'bm25' })
   app.addHook('onClose', async () => {
     await searchPool?.close()
     if (owned) db.close()

@@ -23,9 +23,15 @@ export default async function healthRoutes (fastify: FastifyInstance): Promise<v
     schema: {
       tags: ['health'],
       summary: 'Readiness',
-      description: 'Answers 200 when the database is open and migrated to the version this code expects and, where searches run on worker threads, those threads could start; 503 otherwise (for a search pool that failed, until the process restarts).',
+      description: 'Answers 200 when the database is open and migrated to the version this code expects and, where searches run on worker threads, those threads could start; 503 otherwise (for a search pool that failed, until the process restarts). ' +
+        '`searchRanking` says what ranks searches: `kb_rank` (the compiled ranking function) or `bm25` (SQLite\'s own, when the function was not built: the same results, slower on common words).',
       response: {
-        200: Type.Object({ status: Type.Literal('ready'), schemaVersion: Type.Integer(), articles: Type.Integer() }, { description: 'Ready to serve', examples: [{ status: 'ready', schemaVersion: 3, articles: 73 }] }),
+        200: Type.Object({
+          status: Type.Literal('ready'),
+          schemaVersion: Type.Integer(),
+          articles: Type.Integer(),
+          searchRanking: Type.Union([Type.Literal('kb_rank'), Type.Literal('bm25')])
+        }, { description: 'Ready to serve', examples: [{ status: 'ready', schemaVersion: 6, articles: 73, searchRanking: 'kb_rank' }] }),
         503: problemResponse('Not ready: the database is closed or not migrated, or the search threads cannot start')
       }
     }
@@ -41,6 +47,6 @@ export default async function healthRoutes (fastify: FastifyInstance): Promise<v
     const searchFailure = app.kb.searchPool?.failure ?? null
     if (searchFailure !== null) throw new Errors.NotReady(`searches cannot run: ${searchFailure}`)
     const { n } = db.prepare('SELECT count(*) AS n FROM articles').get() as { n: number }
-    return { status: 'ready' as const, schemaVersion: version, articles: n }
+    return { status: 'ready' as const, schemaVersion: version, articles: n, searchRanking: app.kb.searchRanking }
   })
 }

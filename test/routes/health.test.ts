@@ -12,7 +12,7 @@ t.test('GET /health: alive', async (t) => {
 t.test('GET /ready: the database is open and migrated', async (t) => {
   const app = await buildTestApp(t)
   const { body } = await getJson(t, app, '/ready')
-  t.same(body, { status: 'ready', schemaVersion: latestVersion(), articles: 1 }, 'an empty database was migrated and seeded with one article')
+  t.same(body, { status: 'ready', schemaVersion: latestVersion(), articles: 1, searchRanking: 'kb_rank' }, 'an empty database was migrated and seeded with one article; kb_rank() ranks')
 })
 
 t.test('GET /ready: 503 when the database is closed', async (t) => {
