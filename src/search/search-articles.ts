@@ -250,7 +250,9 @@ export class ArticleSearch {
   /** ~35 rows per article of a page; kept as one array of shared locale strings. */
   private readonly articleLocales = new RevisionMemo<string[]>(MEMO_ARTICLES)
   private readonly localeNames = new Map<string, string>()
-  /** The running search's negotiation, by an article's locales: most articles have the same. */
+  /** The running search's locale, negotiated over every locale of the content. */
+  private searchLocale: ArticleLocale | null = null
+  /** The running search's negotiation, by an article's locales, for those without its locale. */
   private readonly negotiated = new Map<string, ArticleLocale>()
   private readonly messageSources = new RevisionMemo<string[][]>(MEMO_MESSAGES)
   private readonly vocabulary = new RevisionMemo<VocabularyRange>(MEMO_VOCABULARY_WORDS, (range) => range.terms.length)
@@ -290,7 +292,8 @@ export class ArticleSearch {
     const scope: Scope = { scenario: options.scenario ?? null, audience: options.audience ?? null }
     this.revision = this.contentRevision.get() as number
     this.negotiated.clear()
-    const served = articleLocale(this.contentLocales(), options).served
+    this.searchLocale = articleLocale(this.contentLocales(), options)
+    const served = this.searchLocale.served
     // The order of the results depends on the served locale (below): a cursor holds for one
     const fingerprint = fingerprintOf(options.q, scope.scenario, scope.audience, served)
     const offset = options.cursor ? decodeCursor(options.cursor, fingerprint) : 0
@@ -469,15 +472,17 @@ export class ArticleSearch {
     }))
   }
 
-  /** One article of the page: served title, snippet and steps. */
-  /** articleLocale, once per list of locales in a search (options are the search's). */
+  /** articleLocale for an article of the running search; once per list of locales without the served one. */
   private negotiatedFor (available: string[], options: SearchOptions): ArticleLocale {
+    const locale = localeWithin(this.searchLocale!, available)
+    if (locale !== null) return locale
     const key = available.join(' ')
-    let locale = this.negotiated.get(key)
-    if (locale === undefined) this.negotiated.set(key, locale = articleLocale(available, options))
-    return locale
+    let negotiated = this.negotiated.get(key)
+    if (negotiated === undefined) this.negotiated.set(key, negotiated = articleLocale(available, options))
+    return negotiated
   }
 
+  /** One article of the page: served title, snippet and steps. */
   private hit (article: RankedArticle, options: SearchOptions): SearchHit {
     const locale = this.negotiatedFor(this.localesOf(article.articleId), options)
     const title = this.title.get(article.articleId, locale.served) as string | undefined
@@ -602,7 +607,19 @@ function docsOf (json: string): DocMatch[] {
     .sort((a, b) => a.rank - b.rank || (a.locale < b.locale ? -1 : 1))
 }
 
-function articleLocale (available: string[], options: SearchOptions): ArticleLocale {
+/**
+ * articleLocale(available, options) for one article's locales, from the search's negotiation
+ * over every locale of the content, when the article has the locale served: then nothing the
+ * request prefers to it is in the article either (it would have been in the content), so
+ * negotiating again serves it too, as the same kind of match. Null when it has not.
+ * test/search/article-locale.test.ts holds the two equal over generated requests.
+ */
+export function localeWithin (search: ArticleLocale, available: string[]): ArticleLocale | null {
+  if (!available.includes(search.served)) return null
+  return { requested: search.requested, served: search.served, fallback: search.fallback, available: [...available].sort() }
+}
+
+export function articleLocale (available: string[], options: SearchOptions): ArticleLocale {
   const negotiated = negotiateLocale({ query: options.locale ?? undefined, acceptLanguage: options.acceptLanguage ?? undefined, available })
   if (negotiated.ok) return { requested: negotiated.requested, served: negotiated.served, fallback: negotiated.fallback, available: negotiated.available }
   // A malformed locale is the route's 400 to give; here it only means "none asked for"
