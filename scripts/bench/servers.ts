@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 /** What `npm start` runs: the bundle `npm run build` makes (run.ts builds it first). */
 export const SERVER_ENTRY = 'dist/server.js'
+export const BASELINE_ENTRY = 'scripts/bench/baseline-server.ts'
 
 /**
  * The Node flags `npm start` gives the server (package.json `scripts.start`, `node <flags>
@@ -20,7 +21,6 @@ export function startFlags (root: string = ROOT): string[] {
   if (words[0] !== 'node' || words[words.length - 1] !== SERVER_ENTRY) throw new Error(`scripts.start is not "node <flags> ${SERVER_ENTRY}": ${start}`)
   return words.slice(1, -1)
 }
-export const BASELINE_ENTRY = 'scripts/bench/baseline-server.ts'
 
 export interface NodeChild {
   proc: ChildProcess

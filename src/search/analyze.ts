@@ -108,12 +108,10 @@ export function nfkc (input: string, withMap: boolean): NormalizedText {
     const chunk = match[0]
     const start = match.index
     let out: string
-    if (ASCII_ONLY.test(chunk)) {
-      out = chunk.replace(CONTROL_ASCII, ' ')
-      if (withMap) for (let i = 0; i < out.length; i++) { from.push(start + i); to.push(start + i + 1) }
-    } else if (STABLE_RUN.test(chunk)) {
-      // One UTF-16 unit per character of these ranges, each its own source
-      out = chunk
+    const ascii = ASCII_ONLY.test(chunk)
+    if (ascii || STABLE_RUN.test(chunk)) {
+      // Each UTF-16 unit stays one unit, and comes from itself
+      out = ascii ? chunk.replace(CONTROL_ASCII, ' ') : chunk
       if (withMap) for (let i = 0; i < out.length; i++) { from.push(start + i); to.push(start + i + 1) }
     } else {
       out = chunk.normalize('NFKC').replace(FORMAT, '').replace(CONTROL, ' ')
