@@ -226,7 +226,7 @@ export class ArticleSearch {
   private readonly db: Database
   readonly ranking: RankingFunction
   /** Why bm25() ranks, when kb_rank() was wanted but did not load. */
-  readonly rankingNote: string | null = null
+  readonly rankingNote: string | null
   /** Ranking statements by filter: prepared on first use. */
   private readonly rankedBy = new Map<string, Statement>()
   private readonly locales: Statement
@@ -261,13 +261,9 @@ export class ArticleSearch {
 
   constructor (db: Database, options: { ranking?: RankingFunction } = {}) {
     this.db = db
-    if ((options.ranking ?? 'kb_rank') === 'kb_rank') {
-      const loaded = loadRankFunction(db)
-      this.ranking = loaded.ok ? 'kb_rank' : 'bm25'
-      if (!loaded.ok) this.rankingNote = loaded.reason
-    } else {
-      this.ranking = 'bm25'
-    }
+    const loaded = options.ranking === 'bm25' ? null : loadRankFunction(db)
+    this.ranking = loaded?.ok === true ? 'kb_rank' : 'bm25'
+    this.rankingNote = loaded === null || loaded.ok ? null : loaded.reason
     this.locales = db.prepare('SELECT locale FROM translations WHERE article_id = ? ORDER BY locale').pluck()
     this.title = db.prepare('SELECT title FROM translations WHERE article_id = ? AND locale = ?').pluck()
     this.source = db.prepare('SELECT title, headings, steps, callouts, body FROM search_sources WHERE translation_id = ?')
