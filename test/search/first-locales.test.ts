@@ -117,3 +117,12 @@ t.test('one locale in the database: a short page ranks it once', async (t) => {
   t.equal(search.search({ q: 'spooler', locale: 'en-US' }).results.length, 2)
   t.same(ranked, [['en-US']], 'no second ranking over the same documents')
 })
+
+t.test('words found, but never in one document: the tiers that need them together rank nothing', async (t) => {
+  // `spooler` is in the Japanese texts and a German title, `Druckertipps` in other German texts
+  const { search, ranked } = corpus(t)
+  const page = search.search({ q: 'spooler Druckertipps', locale: 'ja-JP', limit: 10 })
+  t.equal(page.results.length, 10)
+  t.ok(page.results.every((r) => r.match === 'any'), 'every result holds one of the words')
+  t.same(ranked, [['ja-JP', 'en-US']], 'only the any-word tier ranked: neither the text as typed nor every word was ranked in any locale')
+})
