@@ -2,13 +2,15 @@
 // the articles those do not find: a page in the user's language needs a few percent of the
 // index ranked, and an article that answers only in another language still comes, after.
 import t, { type Test } from 'tap'
-import { ArticleSearch, SearchCursorError } from '../../src/search/search-articles.ts'
+import { ArticleSearch, SearchCursorError, type SearchPage } from '../../src/search/search-articles.ts'
 import { importPaths } from '../../src/import/import-paths.ts'
 import { memoryDb } from './fixtures/search-db.ts'
 
 const article = (title: string, body: string): string => `---\ntitle: ${title}\n---\n# ${title}\n\n${body}\n`
 
-function corpus (t: Test): { db: ReturnType<typeof memoryDb>, search: ArticleSearch, ranked: Array<string[] | null> } {
+// `spooler` matches 13 documents: below SPLIT_BELOW, one ranking over every locale would be
+// split by locale in JavaScript. The tests of the rankings themselves turn that off.
+function corpus (t: Test, options: { splitBelow?: number } = { splitBelow: 0 }): { db: ReturnType<typeof memoryDb>, search: ArticleSearch, ranked: Array<string[] | null> } {
   const files: Record<string, Record<string, string>> = { 'en-US': {}, 'ja-JP': {}, 'de-DE': {} }
   // The word is in one article's German title only: its best match anywhere
   files['en-US']!['german-only.md'] = article('Print queue stalled', 'Restart the print service.')
@@ -25,7 +27,7 @@ function corpus (t: Test): { db: ReturnType<typeof memoryDb>, search: ArticleSea
   t.teardown(() => db.close())
   const summary = importPaths(db, [dir])
   if (summary.failed > 0) throw new Error(JSON.stringify(summary.failures))
-  const search = new ArticleSearch(db)
+  const search = new ArticleSearch(db, options)
   // rankArticles is private: the locales each ranking ran in are counted from outside
   const ranked: Array<string[] | null> = []
   const spied = search as unknown as { rankArticles: (match: string, scope: unknown, articles: number, locales: string[] | null) => unknown }
@@ -125,4 +127,30 @@ t.test('words found, but never in one document: the tiers that need them togethe
   t.equal(page.results.length, 10)
   t.ok(page.results.every((r) => r.match === 'any'), 'every result holds one of the words')
   t.same(ranked, [['ja-JP', 'en-US']], 'only the any-word tier ranked: neither the text as typed nor every word was ranked in any locale')
+})
+
+t.test('few documents in all: one ranking over every locale, split by locale, gives the filtered rankings\' pages', async (t) => {
+  const filtered = corpus(t)
+  const split = corpus(t, {})
+  const view = (page: SearchPage): unknown[] => page.results.map((r) => [r.id, r.score, r.match, r.matchedLocale, r.locale.served, r.title])
+  for (const [q, locale] of [['spooler', 'ja-JP'], ['spooler', 'de-DE'], ['spooler', 'en-US'], ['spooler Druckertipps', 'ja-JP'], ['Druckertipps', 'fr-FR']] as const) {
+    let cursor: string | null = null
+    let pages = 0
+    do {
+      const expected: SearchPage = filtered.search.search({ q, locale, limit: 4, cursor })
+      const got: SearchPage = split.search.search({ q, locale, limit: 4, cursor })
+      t.same(view(got), view(expected), `${q} (${locale}), page ${++pages}`)
+      got.results.forEach((r, i) => t.ok(expected.results[i]!.matchedLocales.every((l) => r.matchedLocales.includes(l)), `${r.id}: the locales found, and maybe more`))
+      cursor = expected.nextCursor
+      t.equal(got.nextCursor, cursor)
+    } while (cursor !== null)
+  }
+  t.ok(filtered.ranked.length > 0, 'the filtered side ranked with the locale filter')
+  t.same(split.ranked, [], 'the split side never did')
+})
+
+t.test('many documents in all: the locale filter ranks as before', async (t) => {
+  const { search, ranked } = corpus(t, { splitBelow: 12 })
+  search.search({ q: 'spooler', locale: 'ja-JP', limit: 10 })
+  t.same(ranked, [['ja-JP', 'en-US']], '13 documents may match, more than 12')
 })
