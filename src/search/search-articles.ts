@@ -345,11 +345,15 @@ export class ArticleSearch {
       const expression = mode === 'two' ? twoOf(terms) : buildMatchQuery({ terms, asTyped: null, truncated: false }, mode)
       if (found.length >= wanted || expression === '' || tried.has(expression)) return
       tried.add(expression)
+      // A term in no document: nothing can match, and nothing is read
+      const bound = this.matchBound(terms, mode)
+      if (bound === 0) return
+      const split = otherLocales ? this.splitRanking(expression, scope, wanted, firstLocales, bound) : null
       // Words found everywhere but never together (a user's words, Japanese pairs) cost both
       // rankings below a walk of their doclists, to find nothing: at 100k documents ~1 ms of a
       // search's ~5. Finding no first document costs one walk without the locale filter; where
-      // there is one, it is soon found.
-      if (this.anyMatch.get(expression) === undefined) return
+      // there is one, it is soon found. (A split ranking has read every match already.)
+      if (split === null && this.anyMatch.get(expression) === undefined) return
       const add = (rows: Array<ArticleRow | RankedRow>): void => {
         for (const row of rows) {
           if (seen.has(row.articleId)) continue
@@ -359,7 +363,6 @@ export class ArticleSearch {
       }
       // Each ranking asks for the whole page: the articles already found come again and are
       // skipped (`seen` holds exactly those), so what is left is what the page still needs
-      const split = otherLocales ? this.splitRanking(expression, scope, wanted, firstLocales, this.matchBound(terms, mode)) : null
       const first = split?.first ?? this.rankArticles(expression, scope, wanted, firstLocales)
       add(first)
       // Fewer than asked: the first locales found every article they could
