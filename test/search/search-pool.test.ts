@@ -54,39 +54,55 @@ t.test('search threads', async (t) => {
   t.test('a full queue refuses at once; a search whose callers all left is dropped, not run', async (t) => {
     const full = new SearchPool(dbFile, { threads: 1, maxQueued: 1 })
     t.teardown(() => full.close())
-    // The first goes to the thread, the second waits, the third finds the queue full
-    const outcomes = await Promise.allSettled([full.search({ q: 'Office' }), full.search({ q: 'Excel' }), full.search({ q: 'Teams' })])
-    t.same(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'rejected'])
-    t.type((outcomes[2] as PromiseRejectedResult).reason, SearchUnavailableError)
-    t.match((outcomes[2] as PromiseRejectedResult).reason.message, /1 searches waiting/)
+    // The thread holds two (the one it runs and the next), the third waits, the fourth finds the queue full
+    const outcomes = await Promise.allSettled([full.search({ q: 'Office' }), full.search({ q: 'Excel' }), full.search({ q: 'Teams' }), full.search({ q: 'Outlook' })])
+    t.same(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected'])
+    t.type((outcomes[3] as PromiseRejectedResult).reason, SearchUnavailableError)
+    t.match((outcomes[3] as PromiseRejectedResult).reason.message, /1 searches waiting/)
 
     // While the thread starts (it loads the search code) and runs the first search, the others
-    // wait: the one whose caller leaves is dropped; one with a caller left and one still there runs
+    // wait: the one whose caller leaves is dropped; one with a caller left and one still there
+    // runs. The thread's next search was handed to it: it runs even though its caller left.
     const pool = new SearchPool(dbFile, { threads: 1, maxQueued: 10 })
     t.teardown(() => pool.close())
     const gone = new AbortController()
     const alsoGone = new AbortController()
     const stays = new AbortController()
+    const handedOn = new AbortController()
     const first = pool.search({ q: 'Office' }, new AbortController().signal)
+    const next = pool.search({ q: 'SharePoint' }, handedOn.signal)
     const dropped = pool.search({ q: 'Excel' }, gone.signal)
     const kept = pool.search({ q: 'Teams' }, alsoGone.signal)
     const twin = pool.search({ q: 'Teams' }, stays.signal)
     gone.abort()
     alsoGone.abort()
-    const [a, b, c, d] = await Promise.allSettled([first, dropped, kept, twin])
+    handedOn.abort()
+    const [a, n, b, c, d] = await Promise.allSettled([first, next, dropped, kept, twin])
     t.equal(a.status, 'fulfilled', 'the running search')
+    t.equal(n.status, 'fulfilled', 'the search the thread holds next')
     t.equal(b.status, 'rejected', 'the search nobody waits for any more')
     t.match((b as PromiseRejectedResult).reason, { name: 'SearchUnavailableError', message: /left before it ran/ })
     t.equal(c.status, 'fulfilled', 'a search one of whose callers is still there runs')
     t.equal(d.status, 'fulfilled')
   })
 
+  t.test('each thread holds two searches, the one it runs and the next; the rest wait in the queue', async (t) => {
+    const pool = new SearchPool(dbFile, { threads: 2, maxQueued: 1 })
+    t.teardown(() => pool.close())
+    // Two threads hold four, one waits, the sixth finds the queue full
+    const outcomes = await Promise.allSettled(queries.slice(0, 6).map(({ q, locale }) => pool.search({ q, locale })))
+    t.same(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected'])
+    t.match((outcomes[5] as PromiseRejectedResult).reason, { name: 'SearchUnavailableError', message: /1 searches waiting/ })
+    t.ok(outcomes.slice(0, 5).every((o) => (o as PromiseFulfilledResult<{ results: unknown[] }>).value.results.length > 0), 'each answered with its articles')
+  })
+
   t.test('searches whose callers all left do not count toward the queue bound', async (t) => {
     const pool = new SearchPool(dbFile, { threads: 1, maxQueued: 2 })
     t.teardown(() => pool.close())
-    // The first goes to the (starting) thread; the next two wait, and their callers leave
+    // The first two go to the (starting) thread; the next two wait, and their callers leave
     const left = [new AbortController(), new AbortController()]
     const running = pool.search({ q: 'Office' })
+    const held = pool.search({ q: 'Teams' })
     const abandoned = left.map((c, i) => pool.search({ q: `Excel ${i}` }, c.signal))
     left.forEach((c) => c.abort())
     const askedWhenFullOfAbandoned = pool.search({ q: 'SharePoint' }, null)
@@ -94,6 +110,7 @@ t.test('search threads', async (t) => {
     const askedAgain = pool.search({ q: 'Excel 0' }, new AbortController().signal)
     const full = pool.search({ q: 'Outlook' })
     const outcomes = await Promise.allSettled([running, ...abandoned, askedWhenFullOfAbandoned, askedAgain, full])
+    t.equal((await Promise.allSettled([held]))[0]!.status, 'fulfilled')
     t.same(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled', 'rejected'],
       'a search asked when the queue held only abandoned ones waits and runs; so does a dropped one asked again')
     for (const o of outcomes.slice(1, 3)) t.match((o as PromiseRejectedResult).reason, { name: 'SearchUnavailableError', message: /left before it ran/ }, 'the abandoned searches are dropped')
@@ -101,11 +118,11 @@ t.test('search threads', async (t) => {
   })
 
   t.test('the same search asked while it waits joins it; once it runs, a new one waits', async (t) => {
-    const pool = new SearchPool(dbFile, { threads: 1, maxQueued: 2 })
+    const pool = new SearchPool(dbFile, { threads: 1, maxQueued: 1 })
     t.teardown(() => pool.close())
-    // One thread, two places in the queue: the first search runs; asked again, it waits anew
-    // (the running one may have read content older than what this caller saw); the second
-    // search waits, its twin joins it, and a third finds the queue full
+    // One thread, one place in the queue: the first search runs; asked again, it is a search
+    // of its own (the running one may have read content older than what this caller saw), the
+    // thread's next; the second search waits, its twin joins it, and a third finds the queue full
     const first = pool.search({ q: 'Unlicensed Product', locale: 'ja' })
     const again = pool.search({ q: 'Unlicensed Product', locale: 'ja' })
     const second = pool.search({ q: 'Unlicensed Product', locale: 'de' })
