@@ -54,9 +54,10 @@ const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 9
 /**
  * Jobs a thread holds at once. With one, a thread that has posted its answer idles until the
  * event loop (parsing requests, writing responses) gets to the answer and posts the next
- * search: at 10 connections the threads were busy ~60% of the time with searches queued. With
- * two, the next search is already in its port. The price: that second search waits for this
- * thread even if another one frees first, and it runs even if its callers leave meanwhile.
+ * search; with two, the next search is already in its port. Over HTTP at 10 connections,
+ * alternated three times: 14% more error-code searches a second, 17% more Japanese, 5% more
+ * of a user's words. The price: that second search waits for this thread even if another one
+ * frees first, and it runs even if its callers leave meanwhile.
  */
 const PER_THREAD = 2
 
