@@ -14,6 +14,9 @@
 ** of entries than the expression has phrases, every phrase is counted as bm25() does: the
 ** score is still right, only slower.
 **
+** It also keeps each document's length per connection (SizeMemo below), where bm25() reads it
+** from the table's docsize rows for every document it ranks.
+**
 ** Built as a loadable SQLite extension by scripts/build-rank.mjs against the SQLite headers
 ** better-sqlite3 compiles; loaded per connection by src/search/rank-function.ts.
 */
@@ -22,6 +25,103 @@
 #include <string.h>
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
+
+/*
+** Each document's length in tokens, kept per connection. bm25() reads it with xColumnSize(),
+** a lookup in search_docs_docsize for every document ranked: ~70% of ranking one document at
+** 100k documents (0.55 against 0.17 us). Kept while the database is as it was when they were
+** read: the same data version (another connection's commit or this one's changes it), the
+** same changes by this connection (an uncommitted write), and the same number of rows and
+** tokens in the table. Open addressing on the rowid; at most MEMO_MAX_SLOTS slots (12 bytes
+** each), and when those are full a document's length is read as before.
+*/
+#define MEMO_FIRST_SLOTS 4096
+#define MEMO_MAX_SLOTS (1 << 19)
+
+typedef struct SizeMemo {
+  sqlite3 *db;
+  unsigned int dataVersion;
+  sqlite3_int64 changes;
+  sqlite3_int64 nRow;
+  sqlite3_int64 nToken;
+  int nSlot;              /* a power of two, or 0 */
+  int nUsed;
+  sqlite3_int64 *aRowid;
+  int *aSize;             /* -1: an empty slot */
+} SizeMemo;
+
+static void memoFree(void *p) {
+  SizeMemo *m = (SizeMemo *)p;
+  if (m == 0) return;
+  sqlite3_free(m->aRowid);
+  sqlite3_free(m->aSize);
+  sqlite3_free(m);
+}
+
+static void memoClear(SizeMemo *m) {
+  if (m->nSlot > 0) memset(m->aSize, 0xff, sizeof(int) * (size_t)m->nSlot);
+  m->nUsed = 0;
+}
+
+/* Forgets every length if the database is not as it was when they were kept. */
+static void memoCheck(SizeMemo *m, sqlite3_int64 nRow, sqlite3_int64 nToken) {
+  unsigned int version = 0;
+  sqlite3_int64 changes = sqlite3_total_changes64(m->db);
+  if (sqlite3_file_control(m->db, "main", SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK) version = m->dataVersion + 1;
+  if (version == m->dataVersion && changes == m->changes && nRow == m->nRow && nToken == m->nToken) return;
+  memoClear(m);
+  m->dataVersion = version;
+  m->changes = changes;
+  m->nRow = nRow;
+  m->nToken = nToken;
+}
+
+static unsigned int memoSlot(const SizeMemo *m, sqlite3_int64 rowid) {
+  sqlite3_uint64 h = (sqlite3_uint64)rowid * 0x9E3779B97F4A7C15ull;
+  return (unsigned int)(h >> 32) & (unsigned int)(m->nSlot - 1);
+}
+
+/* The length kept for a rowid, or -1. */
+static int memoGet(const SizeMemo *m, sqlite3_int64 rowid) {
+  if (m->nSlot == 0) return -1;
+  for (unsigned int i = memoSlot(m, rowid);; i = (i + 1) & (unsigned int)(m->nSlot - 1)) {
+    if (m->aSize[i] < 0) return -1;
+    if (m->aRowid[i] == rowid) return m->aSize[i];
+  }
+}
+
+static void memoPutSlot(SizeMemo *m, sqlite3_int64 rowid, int size) {
+  unsigned int i = memoSlot(m, rowid);
+  while (m->aSize[i] >= 0 && m->aRowid[i] != rowid) i = (i + 1) & (unsigned int)(m->nSlot - 1);
+  if (m->aSize[i] < 0) m->nUsed++;
+  m->aRowid[i] = rowid;
+  m->aSize[i] = size;
+}
+
+/* Keeps a length, growing the table up to three quarters full; nothing when it cannot. */
+static void memoPut(SizeMemo *m, sqlite3_int64 rowid, int size) {
+  if (size < 0) return;
+  if ((m->nUsed + 1) * 4 > m->nSlot * 3) {
+    int nSlot = m->nSlot == 0 ? MEMO_FIRST_SLOTS : m->nSlot * 2;
+    if (nSlot > MEMO_MAX_SLOTS) return;
+    sqlite3_int64 *aRowid = (sqlite3_int64 *)sqlite3_malloc64(sizeof(sqlite3_int64) * (sqlite3_uint64)nSlot);
+    int *aSize = (int *)sqlite3_malloc64(sizeof(int) * (sqlite3_uint64)nSlot);
+    if (aRowid == 0 || aSize == 0) {
+      sqlite3_free(aRowid);
+      sqlite3_free(aSize);
+      return;
+    }
+    SizeMemo old = *m;
+    m->aRowid = aRowid;
+    m->aSize = aSize;
+    m->nSlot = nSlot;
+    memoClear(m);
+    for (int i = 0; i < old.nSlot; i++) if (old.aSize[i] >= 0) memoPutSlot(m, old.aRowid[i], old.aSize[i]);
+    sqlite3_free(old.aRowid);
+    sqlite3_free(old.aSize);
+  }
+  memoPutSlot(m, rowid, size);
+}
 
 /* Values computed once per query and kept as the query's auxiliary data. */
 typedef struct RankData {
@@ -78,6 +178,7 @@ static int rankData(const Fts5ExtensionApi *pApi, Fts5Context *pFts, sqlite3_val
     }
     if (rc == SQLITE_OK) rc = pApi->xColumnTotalSize(pFts, -1, &nToken);
     if (rc == SQLITE_OK) {
+      memoCheck((SizeMemo *)pApi->xUserData(pFts), nRow, nToken);
       p->avgdl = (double)nToken / (double)nRow;
       counted = pCounts != 0 && sqlite3_value_type(pCounts) == SQLITE_TEXT
         && parseCounts((const char *)sqlite3_value_text(pCounts), nPhrase, aCount);
@@ -120,8 +221,13 @@ static void kbRankFunction(const Fts5ExtensionApi *pApi, Fts5Context *pFts, sqli
   }
   double D = 0.0;
   if (rc == SQLITE_OK) {
-    int nTok = 0;
-    rc = pApi->xColumnSize(pFts, -1, &nTok);
+    SizeMemo *memo = (SizeMemo *)pApi->xUserData(pFts);
+    sqlite3_int64 rowid = pApi->xRowid(pFts);
+    int nTok = memoGet(memo, rowid);
+    if (nTok < 0) {
+      rc = pApi->xColumnSize(pFts, -1, &nTok);
+      if (rc == SQLITE_OK) memoPut(memo, rowid, nTok);
+    }
     D = (double)nTok;
   }
   if (rc != SQLITE_OK) {
@@ -157,5 +263,13 @@ int sqlite3_kbrank_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines
     if (pzErrMsg) *pzErrMsg = sqlite3_mprintf("kb_rank: this SQLite has no FTS5 API");
     return SQLITE_ERROR;
   }
-  return fts5->xCreateFunction(fts5, "kb_rank", 0, kbRankFunction, 0);
+  SizeMemo *memo = (SizeMemo *)sqlite3_malloc64(sizeof(SizeMemo));
+  if (memo == 0) return SQLITE_NOMEM;
+  memset(memo, 0, sizeof(SizeMemo));
+  memo->db = db;
+  memo->nRow = -1;
+  int rc = fts5->xCreateFunction(fts5, "kb_rank", memo, kbRankFunction, memoFree);
+  /* FTS5 frees the memo with the connection, but not when it could not take it */
+  if (rc != SQLITE_OK) memoFree(memo);
+  return rc;
 }

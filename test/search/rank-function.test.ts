@@ -10,6 +10,8 @@ import { ArticleSearch, COLUMN_WEIGHTS } from '../../src/search/search-articles.
 import { localeToken } from '../../src/search/search-index.ts'
 import { loadRankFunction, phrasesOf, RANK_LIBRARY } from '../../src/search/rank-function.ts'
 import { memoryDb } from './fixtures/search-db.ts'
+import { openDatabase } from '../../src/db/connection.ts'
+import { migrate } from '../../src/db/migrate.ts'
 
 const WEIGHTS = Object.values(COLUMN_WEIGHTS).join(', ')
 
@@ -114,4 +116,39 @@ t.test('the counts kept follow the content: after an import, still bm25()\'s pag
   const after = pages(kb, 'printer spooler', 'en-US')
   t.same(after, pages(bm25, 'printer spooler', 'en-US'))
   t.notSame(after, before, 'the scores changed with the content')
+})
+
+t.test('the document lengths kb_rank() keeps follow the content, whoever changes it', async (t) => {
+  const file = `${t.testdir()}/kb.sqlite`
+  const own = openDatabase(file)
+  migrate(own)
+  const other = openDatabase(file)
+  t.teardown(() => { own.close(); other.close() })
+  loadRankFunction(own)
+  // Six documents of six lengths; each change below hands the bodies round, so every document's
+  // length changes while the table's rows and tokens stay as they were: only the lengths kept
+  // per document can go wrong
+  const body = (k: number): string => `Restart the printer spooler.${' Then try again.'.repeat(k)}`
+  const hand = (db: Database, shift: number): void => {
+    const update = db.prepare('UPDATE search_docs SET body = ? WHERE rowid = ?')
+    for (let i = 0; i < 6; i++) update.run(body((i + shift) % 6), i + 1)
+  }
+  const insert = own.prepare('INSERT INTO search_docs (rowid, title, body, locale) VALUES (?, ?, ?, ?)')
+  for (let i = 0; i < 6; i++) insert.run(i + 1, 'Printer', body(i), 'l10nenus')
+  const same = (label: string): void => {
+    const rows = scores(own, '"printer" AND "spooler"', '6 6')
+    t.equal(new Set(rows.map((r) => r.kb)).size, 6, `${label}: six documents, six scores`)
+    t.same(rows.map((r) => r.kb), rows.map((r) => r.bm25), `${label}: bm25()'s scores`)
+  }
+  same('lengths read')
+  same('lengths kept')
+  hand(other, 1)
+  same('after another connection\'s commit')
+  hand(own, 2)
+  same('after this connection\'s own commit')
+  own.transaction(() => {
+    hand(own, 3)
+    same('inside this connection\'s open transaction')
+  })()
+  same('after it')
 })
