@@ -137,8 +137,12 @@ async function caching (app: FastifyInstance, options: CachingOptions): Promise<
   if (maxBytes > 0) app.addHook('preHandler', serveCached)
 
   app.addHook('onSend', (request, reply, payload, done) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') forgetRevision()
-    if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload)
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      // A write: the next read checks the revision again
+      forgetRevision()
+      return done(null, payload)
+    }
+    if (reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload)
     if (!request.url.startsWith('/v1/') || reply.hasHeader('etag')) return done(null, payload)
     const digest = createHash('sha256').update(payload).digest('base64url').slice(0, 22)
     const version = reply.contentVersion
