@@ -5,10 +5,11 @@
 // all gone is dropped instead of run. A busy thread is handed one more job to start as soon as
 // it posts its answer (see PER_THREAD).
 import { Worker } from 'node:worker_threads'
-import { SearchCursorError, type SearchOptions, type SearchPage } from './search-articles.ts'
+import { SearchCursorError, type SearchOptions } from './search-articles.ts'
+import type { SearchAnswer, SearchEnvelope } from './search-response.ts'
 import type { SearchJob } from './search-worker.ts'
 
-type Reply = { ready: true } | { id: number, ok: true, page: SearchPage } | { id: number, ok: false, error: { name: string, message: string } }
+type Reply = { ready: true } | { id: number, ok: true, answer: SearchAnswer } | { id: number, ok: false, error: { name: string, message: string } }
 
 /** The search could not run: the queue is full, its callers left, a thread stopped, or the pool closed. */
 export class SearchUnavailableError extends Error {
@@ -29,11 +30,12 @@ export interface SearchPoolOptions {
 interface Job {
   id: number
   options: SearchOptions
+  envelope: SearchEnvelope
   /** Its key in inFlight. */
   key: string
   /** Who asked (several when the same search was asked again): null for a caller that never leaves. */
   callers: Array<AbortSignal | null>
-  resolve: (page: SearchPage) => void
+  resolve: (answer: SearchAnswer) => void
   reject: (err: Error) => void
 }
 
@@ -89,7 +91,7 @@ export class SearchPool {
    * joins it. Not once it runs: it may have read the content before a write the later caller
    * has seen (and caches the page under).
    */
-  private readonly inFlight = new Map<string, { job: Job, page: Promise<SearchPage> }>()
+  private readonly inFlight = new Map<string, { job: Job, answer: Promise<SearchAnswer> }>()
   private nextId = 0
   private closed = false
   private failedStarts = 0
@@ -120,34 +122,35 @@ export class SearchPool {
   }
 
   /**
-   * Resolves with the page; rejects with SearchCursorError, SearchUnavailableError, or the
-   * search's own error. The same search asked while it waits for a thread (a burst of one
-   * new error code) shares its page instead of running again; callers must not change it.
-   * `signal`: aborted when the caller no longer wants the page (its client left); a queued
-   * search all of whose callers left is dropped.
+   * Resolves with the response body (the page in its envelope, see searchAnswer()); rejects
+   * with SearchCursorError, SearchUnavailableError, or the search's own error. The same search
+   * in the same envelope asked while it waits for a thread (a burst of one new error code)
+   * shares its answer instead of running again; callers must not change it. `signal`: aborted
+   * when the caller no longer wants the answer (its client left); a queued search all of whose
+   * callers left is dropped.
    */
-  search (options: SearchOptions, signal: AbortSignal | null = null): Promise<SearchPage> {
+  search (options: SearchOptions, envelope: SearchEnvelope, signal: AbortSignal | null = null): Promise<SearchAnswer> {
     if (this.closed) return Promise.reject(new SearchUnavailableError('the server is closing'))
     if (this.broken) return Promise.reject(new SearchUnavailableError('search threads cannot start', this.broken))
-    const key = JSON.stringify([options.q, options.locale, options.acceptLanguage, options.limit, options.cursor, options.scenario, options.audience])
+    const key = JSON.stringify([options.q, options.locale, options.acceptLanguage, options.limit, options.cursor, options.scenario, options.audience, envelope])
     const joined = this.inFlight.get(key)
     if (joined !== undefined) {
       joined.job.callers.push(signal)
-      return joined.page
+      return joined.answer
     }
     if (this.queue.length >= this.options.maxQueued) this.dropAbandoned()
     if (this.queue.length >= this.options.maxQueued) return Promise.reject(new SearchUnavailableError(`${this.queue.length} searches waiting`))
     this.start()
     let job!: Job
-    const page = new Promise<SearchPage>((resolve, reject) => {
-      job = { id: this.nextId++, key, options, callers: [signal], resolve, reject }
+    const answer = new Promise<SearchAnswer>((resolve, reject) => {
+      job = { id: this.nextId++, key, options, envelope, callers: [signal], resolve, reject }
     })
-    this.inFlight.set(key, { job, page })
+    this.inFlight.set(key, { job, answer })
     const settled = (): void => this.forget(job)
-    page.then(settled, settled)
+    answer.then(settled, settled)
     this.queue.push(job)
     this.dispatch()
-    return page
+    return answer
   }
 
   /** Stops the threads; waiting and running searches are refused. */
@@ -170,7 +173,7 @@ export class SearchPool {
       const job = thread.jobs[0]
       if (job === undefined || job.id !== reply.id) return
       thread.jobs.shift()
-      if (reply.ok) job.resolve(reply.page)
+      if (reply.ok) job.resolve(reply.answer)
       else job.reject(reply.error.name === 'SearchCursorError' ? new SearchCursorError(reply.error.message) : new Error(reply.error.message))
       this.dispatch()
     })
@@ -214,7 +217,7 @@ export class SearchPool {
         if (job === undefined) return
         thread.jobs.push(job)
         this.forget(job)
-        thread.worker.postMessage({ id: job.id, options: job.options } satisfies SearchJob)
+        thread.worker.postMessage({ id: job.id, options: job.options, envelope: job.envelope } satisfies SearchJob)
       }
     }
   }

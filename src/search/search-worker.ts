@@ -1,12 +1,14 @@
-// A search thread: its own read-only connection to the database file, queries in, pages out.
+// A search thread: its own read-only connection to the database file, queries in, response bodies out.
 // Searching is CPU-bound (FTS5 ranking, snippets); here it leaves the server's event loop free.
 import { parentPort, workerData } from 'node:worker_threads'
 import { openDatabase, type Database } from '../db/connection.ts'
 import { ArticleSearch, type SearchOptions } from './search-articles.ts'
+import { searchAnswer, type SearchEnvelope } from './search-response.ts'
 
 export interface SearchJob {
   id: number
   options: SearchOptions
+  envelope: SearchEnvelope
 }
 
 const { dbFile } = workerData as { dbFile: string }
@@ -29,7 +31,9 @@ function open (): Database {
 
 parentPort?.on('message', (job: SearchJob) => {
   try {
-    parentPort!.postMessage({ id: job.id, ok: true, page: search.search(job.options) })
+    const answer = searchAnswer(search.search(job.options), job.envelope)
+    // The body's buffer is handed over, not copied
+    parentPort!.postMessage({ id: job.id, ok: true, answer }, [answer.body.buffer])
   } catch (err) {
     const e = err as Error
     parentPort!.postMessage({ id: job.id, ok: false, error: { name: e.name, message: e.message } })

@@ -28,7 +28,10 @@ const OTHER_URLS = [
   '/v1/scenarios/3509',
   '/v1/locales',
   '/v1/changes',
-  `/v1/articles/${SEED_ID}/stats`
+  `/v1/articles/${SEED_ID}/stats`,
+  // Serialized by the search itself (a Buffer to fastify), not by the route's serializer
+  '/v1/search?q=Unlicensed%20Product',
+  '/v1/search?q=%E3%83%A9%E3%82%A4%E3%82%BB%E3%83%B3%E3%82%B9&locale=ja'
 ]
 const URLS = [...ARTICLE_URLS, ...OTHER_URLS]
 

@@ -8,10 +8,19 @@ import { join } from 'node:path'
 import { openDatabase } from '../../src/db/connection.ts'
 import { ArticleSearch, SearchCursorError, type SearchOptions } from '../../src/search/search-articles.ts'
 import { SearchPool, SearchUnavailableError } from '../../src/search/search-pool.ts'
+import { searchAnswer, type SearchAnswer, type SearchEnvelope } from '../../src/search/search-response.ts'
 import { buildTestApp } from '../helpers/build-app.ts'
 
 interface EvalQuery { q: string, locale: string }
 const queries = (JSON.parse(readFileSync(new URL('../fixtures/search-queries.json', import.meta.url), 'utf8')) as { queries: EvalQuery[] }).queries
+
+/** The envelope the route would give a search asked with ?locale= (or with nothing). */
+const envelopeOf = (options: SearchOptions): SearchEnvelope => ({
+  query: options.q,
+  locale: { requested: options.locale ?? null, served: options.locale ?? 'en-US', fallback: false, available: ['de-DE', 'en-US', 'ja-JP'] }
+})
+const ask = (pool: SearchPool, options: SearchOptions, signal: AbortSignal | null = null): Promise<SearchAnswer> => pool.search(options, envelopeOf(options), signal)
+const bodyOf = (answer: SearchAnswer): string => Buffer.from(answer.body).toString('utf8')
 
 t.test('search threads', async (t) => {
   // The whole test corpus, in a file the threads can open
@@ -31,31 +40,35 @@ t.test('search threads', async (t) => {
       { q, locale: 'ja', scenario: '9000112', audience: 'Admin' }
     ])
     // All at once: both threads busy, the rest queued, every answer matched to its question
-    const pages = await Promise.all(asked.map((options) => pool.search(options)))
+    const answers = await Promise.all(asked.map((options) => ask(pool, options)))
     let differ = 0
-    asked.forEach((options, i) => { if (JSON.stringify(pages[i]) !== JSON.stringify(here.search(options))) differ++ })
-    t.equal(differ, 0, `${asked.length} searches, each page identical`)
-    t.ok(pages.some((p) => p.results.length > 0), 'and they found articles')
+    asked.forEach((options, i) => {
+      const expected = searchAnswer(here.search(options), envelopeOf(options))
+      if (bodyOf(answers[i]!) !== bodyOf(expected) || answers[i]!.nextCursor !== expected.nextCursor) differ++
+    })
+    t.equal(differ, 0, `${asked.length} searches, each body and next cursor identical`)
+    t.ok(answers.some((a) => JSON.parse(bodyOf(a)).results.length > 0), 'and they found articles')
 
-    const first = await pool.search({ q: 'Office', limit: 2 })
+    const first = await ask(pool, { q: 'Office', limit: 2 })
     t.ok(first.nextCursor, 'a first page with a next cursor')
-    t.same(await pool.search({ q: 'Office', limit: 2, cursor: first.nextCursor }), here.search({ q: 'Office', limit: 2, cursor: first.nextCursor }), 'the next page too')
+    const next = { q: 'Office', limit: 2, cursor: first.nextCursor }
+    t.equal(bodyOf(await ask(pool, next)), bodyOf(searchAnswer(here.search(next), envelopeOf(next))), 'the next page too')
   })
 
   t.test('a cursor the search did not issue is a SearchCursorError, and the thread goes on', async (t) => {
     const pool = new SearchPool(dbFile, { threads: 1, maxQueued: 10 })
     t.teardown(() => pool.close())
-    const issued = (await pool.search({ q: 'Office', limit: 1 })).nextCursor!
-    await t.rejects(pool.search({ q: 'Excel', cursor: issued }), SearchCursorError, 'a cursor of another query')
-    await t.rejects(pool.search({ q: 'Excel', cursor: 'not-a-cursor!' }), SearchCursorError, 'garbage')
-    t.ok((await pool.search({ q: 'Unlicensed Product' })).results.length > 0, 'the next search is answered')
+    const issued = (await ask(pool, { q: 'Office', limit: 1 })).nextCursor!
+    await t.rejects(ask(pool, { q: 'Excel', cursor: issued }), SearchCursorError, 'a cursor of another query')
+    await t.rejects(ask(pool, { q: 'Excel', cursor: 'not-a-cursor!' }), SearchCursorError, 'garbage')
+    t.ok(JSON.parse(bodyOf(await ask(pool, { q: 'Unlicensed Product' }))).results.length > 0, 'the next search is answered')
   })
 
   t.test('a full queue refuses at once; a search whose callers all left is dropped, not run', async (t) => {
     const full = new SearchPool(dbFile, { threads: 1, maxQueued: 1 })
     t.teardown(() => full.close())
     // The thread holds two (the one it runs and the next), the third waits, the fourth finds the queue full
-    const outcomes = await Promise.allSettled([full.search({ q: 'Office' }), full.search({ q: 'Excel' }), full.search({ q: 'Teams' }), full.search({ q: 'Outlook' })])
+    const outcomes = await Promise.allSettled([ask(full, { q: 'Office' }), ask(full, { q: 'Excel' }), ask(full, { q: 'Teams' }), ask(full, { q: 'Outlook' })])
     t.same(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected'])
     t.type((outcomes[3] as PromiseRejectedResult).reason, SearchUnavailableError)
     t.match((outcomes[3] as PromiseRejectedResult).reason.message, /1 searches waiting/)
@@ -69,11 +82,11 @@ t.test('search threads', async (t) => {
     const alsoGone = new AbortController()
     const stays = new AbortController()
     const handedOn = new AbortController()
-    const first = pool.search({ q: 'Office' }, new AbortController().signal)
-    const next = pool.search({ q: 'SharePoint' }, handedOn.signal)
-    const dropped = pool.search({ q: 'Excel' }, gone.signal)
-    const kept = pool.search({ q: 'Teams' }, alsoGone.signal)
-    const twin = pool.search({ q: 'Teams' }, stays.signal)
+    const first = ask(pool, { q: 'Office' }, new AbortController().signal)
+    const next = ask(pool, { q: 'SharePoint' }, handedOn.signal)
+    const dropped = ask(pool, { q: 'Excel' }, gone.signal)
+    const kept = ask(pool, { q: 'Teams' }, alsoGone.signal)
+    const twin = ask(pool, { q: 'Teams' }, stays.signal)
     gone.abort()
     alsoGone.abort()
     handedOn.abort()
@@ -90,10 +103,10 @@ t.test('search threads', async (t) => {
     const pool = new SearchPool(dbFile, { threads: 2, maxQueued: 1 })
     t.teardown(() => pool.close())
     // Two threads hold four, one waits, the sixth finds the queue full
-    const outcomes = await Promise.allSettled(queries.slice(0, 6).map(({ q, locale }) => pool.search({ q, locale })))
+    const outcomes = await Promise.allSettled(queries.slice(0, 6).map(({ q, locale }) => ask(pool, { q, locale })))
     t.same(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected'])
     t.match((outcomes[5] as PromiseRejectedResult).reason, { name: 'SearchUnavailableError', message: /1 searches waiting/ })
-    t.ok(outcomes.slice(0, 5).every((o) => (o as PromiseFulfilledResult<{ results: unknown[] }>).value.results.length > 0), 'each answered with its articles')
+    t.ok(outcomes.slice(0, 5).every((o) => JSON.parse(bodyOf((o as PromiseFulfilledResult<SearchAnswer>).value)).results.length > 0), 'each answered with its articles')
   })
 
   t.test('searches whose callers all left do not count toward the queue bound', async (t) => {
@@ -101,14 +114,14 @@ t.test('search threads', async (t) => {
     t.teardown(() => pool.close())
     // The first two go to the (starting) thread; the next two wait, and their callers leave
     const left = [new AbortController(), new AbortController()]
-    const running = pool.search({ q: 'Office' })
-    const held = pool.search({ q: 'Teams' })
-    const abandoned = left.map((c, i) => pool.search({ q: `Excel ${i}` }, c.signal))
+    const running = ask(pool, { q: 'Office' })
+    const held = ask(pool, { q: 'Teams' })
+    const abandoned = left.map((c, i) => ask(pool, { q: `Excel ${i}` }, c.signal))
     left.forEach((c) => c.abort())
-    const askedWhenFullOfAbandoned = pool.search({ q: 'SharePoint' }, null)
+    const askedWhenFullOfAbandoned = ask(pool, { q: 'SharePoint' }, null)
     // The same search as a dropped one, asked again at once: a search of its own, not the dropped one's refusal
-    const askedAgain = pool.search({ q: 'Excel 0' }, new AbortController().signal)
-    const full = pool.search({ q: 'Outlook' })
+    const askedAgain = ask(pool, { q: 'Excel 0' }, new AbortController().signal)
+    const full = ask(pool, { q: 'Outlook' })
     const outcomes = await Promise.allSettled([running, ...abandoned, askedWhenFullOfAbandoned, askedAgain, full])
     await t.resolves(held, 'the search the thread held next')
     t.same(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled', 'rejected'],
@@ -123,11 +136,11 @@ t.test('search threads', async (t) => {
     // One thread, one place in the queue: the first search runs; asked again, it is a search
     // of its own (the running one may have read content older than what this caller saw), the
     // thread's next; the second search waits, its twin joins it, and a third finds the queue full
-    const first = pool.search({ q: 'Unlicensed Product', locale: 'ja' })
-    const again = pool.search({ q: 'Unlicensed Product', locale: 'ja' })
-    const second = pool.search({ q: 'Unlicensed Product', locale: 'de' })
-    const twin = pool.search({ q: 'Unlicensed Product', locale: 'de' })
-    const third = pool.search({ q: 'activation', locale: 'de' })
+    const first = ask(pool, { q: 'Unlicensed Product', locale: 'ja' })
+    const again = ask(pool, { q: 'Unlicensed Product', locale: 'ja' })
+    const second = ask(pool, { q: 'Unlicensed Product', locale: 'de' })
+    const twin = ask(pool, { q: 'Unlicensed Product', locale: 'de' })
+    const third = ask(pool, { q: 'activation', locale: 'de' })
     const [a, b, c, d, e] = await Promise.allSettled([first, again, second, twin, third])
     const value = (r: PromiseSettledResult<unknown>): unknown => (r as PromiseFulfilledResult<unknown>).value
     t.same([a, b, c, d].map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'])
@@ -137,42 +150,69 @@ t.test('search threads', async (t) => {
     t.equal(e.status, 'rejected', 'and took no place in the queue: the third found it full')
   })
 
+  t.test('a waiting search joins only the same search asked the same way: the body holds what each caller asked', async (t) => {
+    const pool = new SearchPool(dbFile, { threads: 1, maxQueued: 10 })
+    t.teardown(() => pool.close())
+    const options = { q: 'Unlicensed Product', locale: 'ja-JP' }
+    const asked = (requested: string): SearchEnvelope => ({ query: options.q, locale: { requested, served: 'ja-JP', fallback: false, available: ['en-US', 'ja-JP'] } })
+    // The thread holds two searches (PER_THREAD): these three wait in the queue
+    const held = [ask(pool, { q: 'Office' }), ask(pool, { q: 'Teams' })]
+    const [ja, jaJP, jaAgain] = await Promise.all([pool.search(options, asked('ja')), pool.search(options, asked('ja-JP')), pool.search(options, asked('ja'))])
+    await Promise.all(held)
+    t.equal(jaAgain, ja, 'asked the same way while it waited: joined')
+    t.not(jaJP, ja, 'asked another way: a search of its own')
+    const requested = (answer: SearchAnswer): unknown => {
+      const body = JSON.parse(bodyOf(answer)) as { locale: { requested: string }, results: Array<{ locale: { requested: string } }> }
+      return [body.locale.requested, ...new Set(body.results.map((r) => r.locale.requested))]
+    }
+    t.same(requested(ja), ['ja', 'ja'], 'ja, in the page\'s locale block and every hit\'s')
+    t.same(requested(jaJP), ['ja-JP', 'ja-JP'], 'ja-JP, in each')
+  })
+
   t.test('threads that cannot open the database: the search is refused, the pool stops restarting them', async (t) => {
     const pool = new SearchPool(join(t.testdir(), 'missing.sqlite'), { threads: 1, maxQueued: 10 })
     t.teardown(() => pool.close())
-    await t.rejects(pool.search({ q: 'Office' }), { name: 'SearchUnavailableError', message: /a search thread stopped/, cause: { message: /missing\.sqlite/ } }, 'the search that was on the thread')
+    await t.rejects(ask(pool, { q: 'Office' }), { name: 'SearchUnavailableError', message: /a search thread stopped/, cause: { message: /missing\.sqlite/ } }, 'the search that was on the thread')
     // Each failed start is replaced until three failed in a row
     let last: unknown = null
     for (let i = 0; i < 5 && !(last instanceof Error && /cannot start/.test(last.message)); i++) {
-      last = await pool.search({ q: 'Office' }).then(() => null, (err: unknown) => err)
+      last = await ask(pool, { q: 'Office' }).then(() => null, (err: unknown) => err)
       t.type(last, SearchUnavailableError, `search ${i + 2} is refused too`)
     }
     t.match(last, { message: 'search threads cannot start', cause: { message: /^cannot open .*missing\.sqlite: unable to open/ } }, 'then every search is refused at once, with why for the log')
-    await t.rejects(pool.search({ q: 'Office' }), /cannot start/, 'and stays refused')
+    await t.rejects(ask(pool, { q: 'Office' }), /cannot start/, 'and stays refused')
   })
 
   t.test('closing refuses the queued searches and any after', async (t) => {
     const pool = new SearchPool(dbFile, { threads: 1, maxQueued: 10 })
-    const running = t.rejects(pool.search({ q: 'Office' }), SearchUnavailableError, 'the running search')
-    const queued = t.rejects(pool.search({ q: 'Excel' }), SearchUnavailableError, 'the queued search')
+    const running = t.rejects(ask(pool, { q: 'Office' }), SearchUnavailableError, 'the running search')
+    const queued = t.rejects(ask(pool, { q: 'Excel' }), SearchUnavailableError, 'the queued search')
     await pool.close()
     await Promise.all([running, queued])
-    await t.rejects(pool.search({ q: 'Teams' }), /closing/, 'a new one')
+    await t.rejects(ask(pool, { q: 'Teams' }), /closing/, 'a new one')
   })
 })
 
-t.test('GET /v1/search on threads: the pages of the event-loop app; 503 with Retry-After when the threads cannot search', async (t) => {
+t.test('GET /v1/search on threads: the answers of the event-loop app; 503 with Retry-After when the threads cannot search', async (t) => {
   const threaded = await buildTestApp(t, { corpus: true, config: { searchThreads: 2 } })
   t.ok(threaded.kb.searchPool, 'searchThreads 2: a pool')
-  const db = openDatabase(threaded.kb.db.name, { readonly: true })
-  t.teardown(() => db.close())
-  const here = new ArticleSearch(db)
+  const onLoop = await buildTestApp(t, { corpus: true })
+  t.equal(onLoop.kb.searchPool, null)
+  let found = 0
   for (const { q, locale } of queries.slice(0, 20)) {
-    const res = await threaded.inject({ url: `/v1/search?q=${encodeURIComponent(q)}&locale=${locale}` })
-    t.equal(res.statusCode, 200, q)
-    const page = here.search({ q, locale })
-    t.same(res.json().results.map((r: { id: string }) => r.id), page.results.map((r) => r.id), `${q}: the same articles`)
+    for (const how of [{ query: `&locale=${locale}`, headers: {} }, { query: '&limit=3', headers: { 'accept-language': 'de-DE,de;q=0.9,en;q=0.5' } }]) {
+      const request = { url: `/v1/search?q=${encodeURIComponent(q)}${how.query}`, headers: how.headers }
+      const [res, expected] = await Promise.all([threaded.inject(request), onLoop.inject(request)])
+      t.equal(res.statusCode, 200, q)
+      t.equal(res.body, expected.body, `${request.url}: the same body`)
+      t.same(
+        [res.headers['content-type'], res.headers['content-language'], res.headers.link, res.headers.etag],
+        [expected.headers['content-type'], expected.headers['content-language'], expected.headers.link, expected.headers.etag],
+        'the same Content-Type, Content-Language, Link and ETag')
+      found += res.json().results.length
+    }
   }
+  t.ok(found > 0, 'and they found articles')
   // A refused search is the overload problem, not a 500
   await threaded.kb.searchPool!.close()
   const res = await threaded.inject({ url: '/v1/search?q=quarantine' })
