@@ -142,8 +142,7 @@ async function caching (app: FastifyInstance, options: CachingOptions): Promise<
       forgetRevision()
       return done(null, payload)
     }
-    // A string from fastify's serializer, or a body a route serialized itself (search's)
-    if (reply.statusCode !== 200 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) return done(null, payload)
+    if (reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload)
     if (!request.url.startsWith('/v1/') || reply.hasHeader('etag')) return done(null, payload)
     const digest = createHash('sha256').update(payload).digest('base64url').slice(0, 22)
     const version = reply.contentVersion
@@ -160,7 +159,7 @@ async function caching (app: FastifyInstance, options: CachingOptions): Promise<
           const value = reply.getHeader(name)
           if (value !== undefined) headers[name] = String(value)
         }
-        const body = typeof payload === 'string' ? Buffer.from(payload) : payload
+        const body = Buffer.from(payload)
         cache.set(key, { bytes: body.length + 512, revision, payload: body, headers })
       }
     }

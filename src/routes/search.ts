@@ -60,8 +60,8 @@ export default async function searchRoutes (fastify: FastifyInstance): Promise<v
       throw err
     }
     setNextLink(request, reply, answer.nextCursor)
-    // Already JSON: fastify sends a Buffer as it is
+    // Already JSON: fastify sends a string of this type as it is
     reply.type('application/json; charset=utf-8')
-    return Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength)
+    return answer.body
   })
 }

@@ -1,6 +1,7 @@
 // The body of a /v1/search answer, serialized where the search ran. A search thread posts it as
-// bytes, handed over rather than copied, and the event loop sends them as they are: cloning the
-// page object across threads, then serializing it on the event loop, cost more than the JSON.
+// one string and the event loop sends it as it is: cloning the page object across threads, then
+// serializing it on the event loop, cost more than making the JSON. (A string also posts faster
+// than UTF-8 bytes in a transferred buffer: ~8 against ~28 µs for 10 KB, measured here.)
 import fastJson from 'fast-json-stringify'
 import { Type } from 'typebox'
 import { LocaleInfoRef, LocaleInfoSchema, type LocaleInfo } from '../schemas/common.ts'
@@ -42,20 +43,19 @@ export interface SearchEnvelope {
 }
 
 export interface SearchAnswer {
-  /** The JSON body, UTF-8, in a buffer of its own (a thread hands it over whole). */
-  body: Uint8Array<ArrayBuffer>
+  /** The JSON body. */
+  body: string
   /** The page's next cursor, for the Link header; null on the last page. */
   nextCursor: string | null
 }
 
 /** Compiled on first use, as fastify compiles the route's: a thread that never searches does not pay. */
 let serialize: ((body: object) => string) | null = null
-const utf8 = new TextEncoder()
 
 export function searchAnswer (page: SearchPage, envelope: SearchEnvelope): SearchAnswer {
   // The schemas referred to, by the names their references give (LocaleInfoRef's)
   serialize ??= fastJson(SearchResponseSchema, { schema: { LocaleInfo: LocaleInfoSchema } })
-  const json = serialize({
+  const body = serialize({
     query: envelope.query,
     truncated: page.truncated,
     corrections: page.corrections,
@@ -64,5 +64,5 @@ export function searchAnswer (page: SearchPage, envelope: SearchEnvelope): Searc
     next: page.nextCursor,
     locale: envelope.locale
   })
-  return { body: utf8.encode(json), nextCursor: page.nextCursor }
+  return { body, nextCursor: page.nextCursor }
 }

@@ -31,9 +31,7 @@ function open (): Database {
 
 parentPort?.on('message', (job: SearchJob) => {
   try {
-    const answer = searchAnswer(search.search(job.options), job.envelope)
-    // The body's buffer is handed over, not copied
-    parentPort!.postMessage({ id: job.id, ok: true, answer }, [answer.body.buffer])
+    parentPort!.postMessage({ id: job.id, ok: true, answer: searchAnswer(search.search(job.options), job.envelope) })
   } catch (err) {
     const e = err as Error
     parentPort!.postMessage({ id: job.id, ok: false, error: { name: e.name, message: e.message } })
