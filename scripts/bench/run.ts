@@ -239,6 +239,8 @@ export interface Row {
   peakRssBytes: number | null
   /** The server's CPU time over the run's wall time (1 = one core busy all the time). */
   serverCpu: number | null
+  /** The server's CPU time over the 2xx responses, in ms: what one costs it, all its threads together; null with load alongside. */
+  serverCpuMsPerRequest: number | null
   /** The same for this process, the load generator. */
   clientCpu: number | null
   /** For mixes of distinct requests: how many this run had to choose from (more sent = some repeats). */
@@ -471,7 +473,7 @@ function directRows (options: BenchOptions, dbFile: string, workloads: Workloads
   })
 }
 
-function rowOf (op: { key: string, label: string }, connections: number, r: LoadResult, peakRssBytes: number | null, cpu: { server: number | null, client: number | null }): Row {
+function rowOf (op: { key: string, label: string }, connections: number, r: LoadResult, peakRssBytes: number | null, cpu: { server: number | null, serverSeconds: number | null, client: number | null }): Row {
   return {
     operation: op.key,
     label: op.label,
@@ -491,6 +493,7 @@ function rowOf (op: { key: string, label: string }, connections: number, r: Load
     ratio: null,
     peakRssBytes,
     serverCpu: cpu.server,
+    serverCpuMsPerRequest: cpu.serverSeconds === null || r.requests === 0 ? null : cpu.serverSeconds * 1000 / r.requests,
     clientCpu: cpu.client
   }
 }
@@ -498,8 +501,18 @@ function rowOf (op: { key: string, label: string }, connections: number, r: Load
 // ---------------------------------------------------------------------------------------------
 // Report
 
+/**
+ * The server's CPU time per 2xx response: steadier than req/s on a shared machine, where a
+ * run that loses part of a core to other work serves fewer requests at about the same cost each.
+ */
+function cpuPerRequest (r: Row): string {
+  const msEach = r.serverCpuMsPerRequest
+  if (msEach === null) return '-'
+  return msEach >= 1 ? `${msEach.toFixed(2)} ms` : `${(msEach * 1000).toFixed(0)} µs`
+}
+
 export function formatTable (rows: Row[]): string {
-  const header = ['operation', 'via', 'conn', 'req/s', 'p50 ms', 'p99 ms', '× baseline', 'non-2xx', 'avg size', 'server CPU', 'client CPU', 'peak RSS']
+  const header = ['operation', 'via', 'conn', 'req/s', 'p50 ms', 'p99 ms', '× baseline', 'non-2xx', 'avg size', 'server CPU', 'CPU/req', 'client CPU', 'peak RSS']
   const body = rows.map((r) => [
     r.label,
     r.via,
@@ -511,6 +524,7 @@ export function formatTable (rows: Row[]): string {
     r.via === 'direct' ? '-' : fmt(r.non2xx + r.errors),
     r.via === 'direct' ? '-' : r.bytesPerResponse >= 10_240 ? `${(r.bytesPerResponse / 1024).toFixed(0)} KB` : `${(r.bytesPerResponse / 1024).toFixed(1)} KB`,
     r.serverCpu === null ? '-' : `${(r.serverCpu * 100).toFixed(0)}%`,
+    cpuPerRequest(r),
     r.clientCpu === null ? '-' : `${(r.clientCpu * 100).toFixed(0)}%`,
     r.peakRssBytes === null ? '-' : mb(r.peakRssBytes)
   ])
@@ -706,8 +720,10 @@ export async function runBench (options: BenchOptions): Promise<BenchResults> {
       const wall = (performance.now() - started) / 1000
       const serverAfter = cpuSeconds(target.child.pid)
       const client = process.cpuUsage(clientBefore)
+      const serverSeconds = serverBefore === null || serverAfter === null ? null : serverAfter - serverBefore
       const cpu = {
-        server: serverBefore === null || serverAfter === null ? null : (serverAfter - serverBefore) / wall,
+        server: serverSeconds === null ? null : serverSeconds / wall,
+        serverSeconds,
         client: (client.user + client.system) / 1e6 / wall
       }
       const row = rowOf(op, connections, result, target === api ? sampler!.take() : null, cpu)
@@ -764,6 +780,8 @@ export async function runBench (options: BenchOptions): Promise<BenchResults> {
           runLoad(api.url, slice, { connections: ALONGSIDE_CONNECTIONS, duration: options.duration, title: `${op.key}-alongside` })
         ])
         row.alongside = { connections: ALONGSIDE_CONNECTIONS, rps: background.rps, p99Ms: background.latencyMs.p99, non2xx: background.non2xx }
+        // The server's time went to the searches too: not what a response of this row costs
+        row.serverCpuMsPerRequest = null
         log(`    alongside: ${fmt(background.rps)} searches/s, p99 ${ms(background.latencyMs.p99)} ms, ${background.non2xx} non-2xx`)
         rows.push(row)
       }
@@ -779,7 +797,7 @@ export async function runBench (options: BenchOptions): Promise<BenchResults> {
       try {
         for (const r of await directRows(options, dbFile, workloads, directOps)) {
           const op = OPERATIONS.find((o) => o.key === r.operation)!
-          rows.push({ operation: op.key, label: `${op.label} (direct)`, via: 'direct', connections: 1, requests: r.requests, seconds: r.seconds, rps: r.rps, p50Ms: r.latencyMs.p50, p90Ms: r.latencyMs.p90, p99Ms: r.latencyMs.p99, maxMs: r.latencyMs.max, non2xx: 0, errors: r.errors, statuses: {}, bytesPerResponse: 0, ratio: null, peakRssBytes: null, serverCpu: null, clientCpu: null })
+          rows.push({ operation: op.key, label: `${op.label} (direct)`, via: 'direct', connections: 1, requests: r.requests, seconds: r.seconds, rps: r.rps, p50Ms: r.latencyMs.p50, p90Ms: r.latencyMs.p90, p99Ms: r.latencyMs.p99, maxMs: r.latencyMs.max, non2xx: 0, errors: r.errors, statuses: {}, bytesPerResponse: 0, ratio: null, peakRssBytes: null, serverCpu: null, serverCpuMsPerRequest: null, clientCpu: null })
           log(`  ${(op.label + ' (direct)').padEnd(24)}   1 call  ${fmt(r.rps).padStart(7)} /s     p50 ${ms(r.latencyMs.p50)} ms  p99 ${ms(r.latencyMs.p99)} ms  (${r.empty} of ${r.requests} found nothing)`)
         }
       } catch (err) {
@@ -833,7 +851,8 @@ export async function runBench (options: BenchOptions): Promise<BenchResults> {
   log()
   log(formatTable(rows))
   log('(req/s: 2xx responses a second; p50/p99: latency of the 2xx responses; × baseline: over the hello-world\'s req/s at the same connections, the mean of its two runs;')
-  log(' server/client CPU: CPU time of the server process / of this process (autocannon) over the run, 100% = one core)')
+  log(' server/client CPU: CPU time of the server process / of this process (autocannon) over the run, 100% = one core;')
+  log(' CPU/req: the server\'s CPU time over the 2xx responses, what a response costs the server, all its threads together)')
   log()
   log(`import:   ${fmt(imported.documents)} documents, ${fmt(imported.files)} files, ${fmt(imported.seconds, 1)} s = ${fmt(imported.documentsPerSecond, 1)} documents/s${imported.importer ? ` with ${imported.importer}` : ''}${imported.reused ? ' (earlier run)' : ''}; database ${mb(imported.dbBytes)}`)
   log(`start-up: median ${fmt(startup.medianMs)} ms to listening, ${startup.medianFirstResponseMs === null ? 'n/a' : fmt(startup.medianFirstResponseMs) + ' ms'} to the first article`)

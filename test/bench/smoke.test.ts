@@ -55,6 +55,8 @@ t.test('npm run bench -- --quick', { timeout: 150_000 }, async (t) => {
   const article = results.rows.find((r: { operation: string }) => r.operation === 'article')
   t.ok(article.requests > 0 && article.rps > 0 && article.p99Ms >= article.p50Ms, 'article figures')
   t.equal(article.non2xx, 0, 'the article mix answers 200')
+  t.ok(article.serverCpuMsPerRequest > 0, `the server's CPU per article (${article.serverCpuMsPerRequest} ms)`)
+  t.match(stdout, /server CPU\s+CPU\/req\s+client CPU/, 'and in the table')
   t.type(article.ratio, 'number')
   const replayed = results.rows.find((r: { operation: string }) => r.operation === 'baseline-replayed')
   t.ok(replayed, 'a replayed-article row')
