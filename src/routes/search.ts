@@ -8,7 +8,8 @@ import { serveLocale } from '../http/content-locale.ts'
 import { setNextLink } from '../http/link-header.ts'
 import { ArticleSearch, DEFAULT_LIMIT, MAX_LIMIT, SearchCursorError, type SearchOptions } from '../search/search-articles.ts'
 import { SearchUnavailableError } from '../search/search-pool.ts'
-import { searchAnswer, SearchResponseSchema, type SearchAnswer, type SearchEnvelope } from '../search/search-response.ts'
+import { searchAnswer, type SearchAnswer, type SearchEnvelope } from '../search/search-response.ts'
+import { SearchResponseSchema } from '../schemas/search.ts'
 
 export default async function searchRoutes (fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
