@@ -22,7 +22,7 @@ export const SearchHitSchema = Type.Object({
   stepIds: Type.Array(Type.String(), { description: 'Steps whose text holds a match' })
 })
 
-/** The 200 answer of GET /v1/search, for the route's documentation and for the serializer here. */
+/** The 200 answer of GET /v1/search: the route documents it, searchAnswer() writes bodies in its shape. */
 export const SearchResponseSchema = Type.Object({
   query: Type.String(),
   truncated: Type.Boolean({ description: 'The query was longer than the search takes and was cut' }),

@@ -23,8 +23,8 @@ export interface SearchAnswer {
   nextCursor: string | null
 }
 
-/** The locale block, in the schema's order. */
-const localeBlock = (locale: LocaleInfo): LocaleInfo => ({ requested: locale.requested, served: locale.served, fallback: locale.fallback, available: locale.available })
+/** The locale block in the schema's order, with what this caller asked for. */
+const localeBlock = (locale: LocaleInfo, requested: string | null): LocaleInfo => ({ requested, served: locale.served, fallback: locale.fallback, available: locale.available })
 
 function hitOf (hit: SearchHit, requested: string | null): SearchHit {
   const { snippet } = hit
@@ -34,7 +34,7 @@ function hitOf (hit: SearchHit, requested: string | null): SearchHit {
     score: hit.score,
     match: hit.match,
     // Each hit's own locale block says what was asked, not just the page's served locale
-    locale: localeBlock({ ...hit.locale, requested }),
+    locale: localeBlock(hit.locale, requested),
     matchedLocale: hit.matchedLocale,
     matchedLocales: hit.matchedLocales,
     snippet: { locale: snippet.locale, text: snippet.text, marked: snippet.marked, highlights: snippet.highlights },
@@ -49,7 +49,7 @@ export function searchAnswer (page: SearchPage, envelope: SearchEnvelope): Searc
     corrections: page.corrections.map((c) => ({ term: c.term, suggestions: c.suggestions })),
     results: page.results.map((hit) => hitOf(hit, envelope.locale.requested)),
     next: page.nextCursor,
-    locale: localeBlock(envelope.locale)
+    locale: localeBlock(envelope.locale, envelope.locale.requested)
   })
   return { body, nextCursor: page.nextCursor }
 }
