@@ -20,7 +20,6 @@ const envelopeOf = (options: SearchOptions): SearchEnvelope => ({
   locale: { requested: options.locale ?? null, served: options.locale ?? 'en-US', fallback: false, available: ['de-DE', 'en-US', 'ja-JP'] }
 })
 const ask = (pool: SearchPool, options: SearchOptions, signal: AbortSignal | null = null): Promise<SearchAnswer> => pool.search(options, envelopeOf(options), signal)
-const bodyOf = (answer: SearchAnswer): string => answer.body
 
 t.test('search threads', async (t) => {
   // The whole test corpus, in a file the threads can open
@@ -44,15 +43,15 @@ t.test('search threads', async (t) => {
     let differ = 0
     asked.forEach((options, i) => {
       const expected = searchAnswer(here.search(options), envelopeOf(options))
-      if (bodyOf(answers[i]!) !== bodyOf(expected) || answers[i]!.nextCursor !== expected.nextCursor) differ++
+      if (answers[i]!.body !== expected.body || answers[i]!.nextCursor !== expected.nextCursor) differ++
     })
     t.equal(differ, 0, `${asked.length} searches, each body and next cursor identical`)
-    t.ok(answers.some((a) => JSON.parse(bodyOf(a)).results.length > 0), 'and they found articles')
+    t.ok(answers.some((a) => JSON.parse(a.body).results.length > 0), 'and they found articles')
 
     const first = await ask(pool, { q: 'Office', limit: 2 })
     t.ok(first.nextCursor, 'a first page with a next cursor')
     const next = { q: 'Office', limit: 2, cursor: first.nextCursor }
-    t.equal(bodyOf(await ask(pool, next)), bodyOf(searchAnswer(here.search(next), envelopeOf(next))), 'the next page too')
+    t.equal((await ask(pool, next)).body, searchAnswer(here.search(next), envelopeOf(next)).body, 'the next page too')
   })
 
   t.test('a cursor the search did not issue is a SearchCursorError, and the thread goes on', async (t) => {
@@ -61,7 +60,7 @@ t.test('search threads', async (t) => {
     const issued = (await ask(pool, { q: 'Office', limit: 1 })).nextCursor!
     await t.rejects(ask(pool, { q: 'Excel', cursor: issued }), SearchCursorError, 'a cursor of another query')
     await t.rejects(ask(pool, { q: 'Excel', cursor: 'not-a-cursor!' }), SearchCursorError, 'garbage')
-    t.ok(JSON.parse(bodyOf(await ask(pool, { q: 'Unlicensed Product' }))).results.length > 0, 'the next search is answered')
+    t.ok(JSON.parse((await ask(pool, { q: 'Unlicensed Product' })).body).results.length > 0, 'the next search is answered')
   })
 
   t.test('a full queue refuses at once; a search whose callers all left is dropped, not run', async (t) => {
@@ -106,7 +105,7 @@ t.test('search threads', async (t) => {
     const outcomes = await Promise.allSettled(queries.slice(0, 6).map(({ q, locale }) => ask(pool, { q, locale })))
     t.same(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected'])
     t.match((outcomes[5] as PromiseRejectedResult).reason, { name: 'SearchUnavailableError', message: /1 searches waiting/ })
-    t.ok(outcomes.slice(0, 5).every((o) => JSON.parse(bodyOf((o as PromiseFulfilledResult<SearchAnswer>).value)).results.length > 0), 'each answered with its articles')
+    t.ok(outcomes.slice(0, 5).every((o) => JSON.parse((o as PromiseFulfilledResult<SearchAnswer>).value.body).results.length > 0), 'each answered with its articles')
   })
 
   t.test('searches whose callers all left do not count toward the queue bound', async (t) => {
@@ -162,7 +161,7 @@ t.test('search threads', async (t) => {
     t.equal(jaAgain, ja, 'asked the same way while it waited: joined')
     t.not(jaJP, ja, 'asked another way: a search of its own')
     const requested = (answer: SearchAnswer): unknown => {
-      const body = JSON.parse(bodyOf(answer)) as { locale: { requested: string }, results: Array<{ locale: { requested: string } }> }
+      const body = JSON.parse(answer.body) as { locale: { requested: string }, results: Array<{ locale: { requested: string } }> }
       return [body.locale.requested, ...new Set(body.results.map((r) => r.locale.requested))]
     }
     t.same(requested(ja), ['ja', 'ja'], 'ja, in the page\'s locale block and every hit\'s')
