@@ -57,7 +57,6 @@ function prepareStatements (db: Database) {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertLink: db.prepare(`INSERT INTO links (translation_id, position, href, text, title, kind, target_key, block_id, step_id, context)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    insertSegment: db.prepare('INSERT INTO segments (translation_id, position, segment_id, source_text, localized_text) VALUES (?, ?, ?, ?, ?)'),
     upsertSource: db.prepare(`INSERT INTO source_files (key, article_id, path, content_hash, imported_at) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (key) DO UPDATE SET article_id = excluded.article_id, path = excluded.path, content_hash = excluded.content_hash, imported_at = excluded.imported_at`),
     locales: db.prepare('SELECT locale FROM translations WHERE article_id = ?'),
@@ -197,7 +196,6 @@ export class ArticleStore {
       this.s.insertStep.run(tid, s.id, s.position, s.depth, s.parentId, s.groupId, s.intro?.markdown ?? null, s.intro?.text ?? null, s.markdown, s.text)
     }
     t.links.forEach((l, i) => this.s.insertLink.run(tid, i, l.href, l.text, l.title, l.kind, l.targetArticleId, l.blockId, l.stepId, l.context))
-    t.segments.forEach((seg, i) => this.s.insertSegment.run(tid, i, seg.id, seg.source, seg.localized))
   }
 
   /** Removes an article and all it holds; records a deletion per locale. Returns false if absent. */

@@ -35,7 +35,7 @@ t.test('migrations apply on an empty database and record user_version', async (t
   t.ok(applied.length >= 1)
   t.equal(schemaVersion(db), latestVersion(), 'user_version is the latest migration')
   t.equal(db.pragma('user_version', { simple: true }), applied.length)
-  for (const table of ['articles', 'article_scenarios', 'source_files', 'translations', 'blocks', 'steps', 'links', 'segments', 'changes']) {
+  for (const table of ['articles', 'article_scenarios', 'source_files', 'translations', 'blocks', 'steps', 'links', 'changes']) {
     t.ok(tablesOf(db).includes(table), `table ${table}`)
   }
 })
@@ -159,4 +159,24 @@ t.test('006: every search document gets its locale token; the documents and thei
   const page = new ArticleSearch(db).search({ q: '0x80070005', locale: 'ja-JP' })
   t.same(page.results.map((r) => [r.id, r.matchedLocale, r.locale.served]).sort(), [['printer-jam', 'de-DE', 'ja-JP'], ['printer-offline', 'de-DE', 'ja-JP']],
     'a code only the German documents hold is found from a Japanese page')
+})
+
+t.test('007: the segments table goes; the translations, their blocks and their cascades stay', async (t) => {
+  const db = openTestDb(t, t.testdir())
+  migrateUpTo(t, db, '007')
+  // Rows as the store of that version wrote them
+  const tid = insertTranslation(db, 'a', 'ja-JP')
+  db.prepare("INSERT INTO blocks (translation_id, block_id, parent_id, position, type, data) VALUES (?, 'b1', NULL, 0, 'paragraph', '{}')").run(tid)
+  const segment = db.prepare('INSERT INTO segments (translation_id, position, segment_id, source_text, localized_text) VALUES (?, ?, ?, ?, ?)')
+  segment.run(tid, 0, 'c8bfe-102', 'Unable to activate Office', 'Office をライセンス認証することができない')
+  segment.run(tid, 1, 'c8bfe-103', 'Note', '注')
+
+  migrate(db)
+  t.equal(schemaVersion(db), latestVersion())
+  t.notOk(tablesOf(db).includes('segments'), 'no segments table')
+  t.same(db.prepare('SELECT article_id, locale FROM translations').all(), [{ article_id: 'a', locale: 'ja-JP' }], 'the translation stays')
+  t.equal(db.prepare('SELECT count(*) FROM blocks WHERE translation_id = ?').pluck().get(tid), 1, 'and its block')
+  t.same(db.pragma('foreign_key_check'), [], 'no foreign key points at a table that went')
+  db.prepare('DELETE FROM translations WHERE id = ?').run(tid)
+  t.equal(db.prepare('SELECT count(*) FROM blocks').pluck().get(), 0, 'deleting the translation still deletes its blocks')
 })

@@ -56,8 +56,7 @@ t.test('a reader during kb import sees the article whole-old or whole-new', asyn
   const translation = reader.prepare('SELECT id FROM translations WHERE article_id = ? AND locale = ?').pluck()
   const counts = reader.prepare(`SELECT (SELECT count(*) FROM blocks WHERE translation_id = @id) AS blocks,
     (SELECT count(*) FROM steps WHERE translation_id = @id) AS steps,
-    (SELECT count(*) FROM links WHERE translation_id = @id) AS links,
-    (SELECT count(*) FROM segments WHERE translation_id = @id) AS segments`)
+    (SELECT count(*) FROM links WHERE translation_id = @id) AS links`)
   const stepTexts = reader.prepare('SELECT text FROM steps WHERE translation_id = ? ORDER BY position').pluck()
   // One read: several statements in one read transaction, as a reader must make them.
   const readOnce = reader.transaction((): Signature | null => {

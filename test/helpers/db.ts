@@ -31,6 +31,6 @@ export function freshDb (t: TestContext, fixture: Fixture = {}): { db: Database,
 
 /** Row counts of every table of the article store, to see whether a run wrote anything. */
 export function tableCounts (db: Database): Record<string, number> {
-  const tables = ['articles', 'article_scenarios', 'source_files', 'translations', 'blocks', 'steps', 'links', 'segments', 'changes']
+  const tables = ['articles', 'article_scenarios', 'source_files', 'translations', 'blocks', 'steps', 'links', 'changes']
   return Object.fromEntries(tables.map((name) => [name, (db.prepare(`SELECT count(*) AS n FROM ${name}`).get() as { n: number }).n]))
 }

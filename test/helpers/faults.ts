@@ -70,7 +70,6 @@ export interface Signature {
   blocks: number
   steps: number
   links: number
-  segments: number
   stepText: string
 }
 
@@ -79,7 +78,6 @@ export function signatureOf (t: Translation): Signature {
     blocks: flattenBlocks(t.blocks).length,
     steps: t.steps.length,
     links: t.links.length,
-    segments: t.segments.length,
     stepText: hash(t.steps.map((s) => s.text).join('\n'))
   }
 }
@@ -173,15 +171,14 @@ export function storedTranslations (db: Database): StoredTranslation[] {
   const rows = db.prepare(`SELECT t.id, t.article_id AS articleId, t.locale, t.source_key AS sourceKey,
       (SELECT count(*) FROM blocks b WHERE b.translation_id = t.id) AS blocks,
       (SELECT count(*) FROM steps s WHERE s.translation_id = t.id) AS steps,
-      (SELECT count(*) FROM links l WHERE l.translation_id = t.id) AS links,
-      (SELECT count(*) FROM segments g WHERE g.translation_id = t.id) AS segments
+      (SELECT count(*) FROM links l WHERE l.translation_id = t.id) AS links
     FROM translations t ORDER BY t.id`).all() as Array<Omit<StoredTranslation, 'stepText'>>
   const texts = db.prepare('SELECT text FROM steps WHERE translation_id = ? ORDER BY position').pluck()
   return rows.map((r) => ({ ...r, stepText: hash((texts.all(r.id) as string[]).join('\n')) }))
 }
 
 const same = (a: Signature, b: Signature): boolean =>
-  a.blocks === b.blocks && a.steps === b.steps && a.links === b.links && a.segments === b.segments && a.stepText === b.stepText
+  a.blocks === b.blocks && a.steps === b.steps && a.links === b.links && a.stepText === b.stepText
 
 export interface Consistency {
   problems: string[]
