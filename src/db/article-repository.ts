@@ -2,6 +2,7 @@
 import type { Database } from 'better-sqlite3'
 import type { Block } from '../ingest/model.ts'
 import { blockTree, type BlockRow } from './block-rows.ts'
+import { extractSteps } from '../ingest/steps.ts'
 
 export interface ArticleRow {
   id: string
@@ -27,18 +28,6 @@ export interface TranslationRow {
   source_hash: string | null
   derived: number
   updated_at: string
-}
-
-export interface StepRow {
-  step_id: string
-  position: number
-  depth: number
-  parent_id: string | null
-  group_id: string
-  intro_markdown: string | null
-  intro_text: string | null
-  markdown: string
-  text: string
 }
 
 export interface LinkRow {
@@ -85,7 +74,6 @@ function prepare (db: Database) {
     scenarios: db.prepare('SELECT scenario_id FROM article_scenarios WHERE article_id = ? ORDER BY position'),
     translations: db.prepare('SELECT id, locale, title, translation_type, handoff_date, source_hash, derived, updated_at FROM translations WHERE article_id = ? ORDER BY locale'),
     blocks: db.prepare('SELECT block_id, parent_id, type, data FROM blocks WHERE translation_id = ? ORDER BY position'),
-    steps: db.prepare('SELECT step_id, position, depth, parent_id, group_id, intro_markdown, intro_text, markdown, text FROM steps WHERE translation_id = ? ORDER BY position'),
     links: db.prepare(`SELECT l.href, l.text, l.title, l.kind, a.id AS article_id, l.block_id, l.step_id, l.context
       FROM links l LEFT JOIN articles a ON a.id = l.target_key WHERE l.translation_id = ? ORDER BY l.position`),
     list: db.prepare(`SELECT a.id, a.slug, a.updated_at,
@@ -103,7 +91,8 @@ function prepare (db: Database) {
     scenarioList: db.prepare(`SELECT scenario_id, count(*) AS articles FROM article_scenarios
       WHERE scenario_id > @after GROUP BY scenario_id ORDER BY scenario_id LIMIT @limit`),
     contentRevision: db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM changes'),
-    hasStep: db.prepare('SELECT 1 FROM steps s JOIN translations t ON t.id = s.translation_id WHERE t.article_id = ? AND s.step_id = ? LIMIT 1'),
+    // The translations with a list item of that id (`s5.2` is item `b5.2`): whether it is a step, extractSteps says
+    withItem: db.prepare("SELECT t.id FROM translations t JOIN blocks b ON b.translation_id = t.id AND b.block_id = ? AND b.type = 'item' WHERE t.article_id = ?").pluck(),
     changes: db.prepare('SELECT seq, article_id, locale, kind, revision, at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?')
   }
 }
@@ -131,10 +120,6 @@ export class ArticleRepository {
   /** The block tree of a translation. */
   blocks (translationId: number): Block[] {
     return blockTree(this.s.blocks.all(translationId) as BlockRow[])
-  }
-
-  steps (translationId: number): StepRow[] {
-    return this.s.steps.all(translationId) as StepRow[]
   }
 
   links (translationId: number): LinkRow[] {
@@ -171,8 +156,10 @@ export class ArticleRepository {
     return this.s.scenarioList.all({ after: afterId ?? '', limit }) as Array<{ scenario_id: string, articles: number }>
   }
 
+  /** Whether a translation of the article has this step (not every list item is one: see extractSteps). */
   hasStep (articleId: string, stepId: string): boolean {
-    return this.s.hasStep.get(articleId, stepId) !== undefined
+    const translationIds = this.s.withItem.all(`b${stepId.slice(1)}`, articleId) as number[]
+    return translationIds.some((id) => extractSteps(this.blocks(id)).some((s) => s.id === stepId))
   }
 
   changes (afterSeq: number, limit: number): ChangeRow[] {

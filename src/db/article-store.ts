@@ -53,8 +53,6 @@ function prepareStatements (db: Database) {
     insertTranslation: db.prepare(`INSERT INTO translations (article_id, locale, title, translation_type, handoff_date, source_hash, derived, source_key, content_hash, blocks_hash, updated_at)
       VALUES (@articleId, @locale, @title, @translationType, @handoffDate, @sourceHash, @derived, @sourceKey, @contentHash, @blocksHash, @now)`),
     insertBlock: db.prepare('INSERT INTO blocks (translation_id, block_id, parent_id, position, type, data) VALUES (?, ?, ?, ?, ?, ?)'),
-    insertStep: db.prepare(`INSERT INTO steps (translation_id, step_id, position, depth, parent_id, group_id, intro_markdown, intro_text, markdown, text)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertLink: db.prepare(`INSERT INTO links (translation_id, position, href, text, title, kind, target_key, block_id, step_id, context)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     upsertSource: db.prepare(`INSERT INTO source_files (key, article_id, path, content_hash, imported_at) VALUES (?, ?, ?, ?, ?)
@@ -192,9 +190,6 @@ export class ArticleStore {
     const tid = Number(lastInsertRowid)
     this.search.index(tid, articleId, t) // search
     flattenBlocks(t.blocks).forEach((b, i) => this.s.insertBlock.run(tid, b.id, b.parent, i, b.type, b.data))
-    for (const s of t.steps) {
-      this.s.insertStep.run(tid, s.id, s.position, s.depth, s.parentId, s.groupId, s.intro?.markdown ?? null, s.intro?.text ?? null, s.markdown, s.text)
-    }
     t.links.forEach((l, i) => this.s.insertLink.run(tid, i, l.href, l.text, l.title, l.kind, l.targetArticleId, l.blockId, l.stepId, l.context))
   }
 

@@ -10,6 +10,7 @@ import { decodeCursor, encodeCursor } from '../http/cursor.ts'
 import { articleView, linkView, renderSteps, stepGroups, summaryView, translationInfo } from '../views/article-views.ts'
 import { renderArticle, renderLinks } from '../render/formats.ts'
 import { SOURCE_LOCALE } from '../db/article-repository.ts'
+import { extractSteps } from '../ingest/steps.ts'
 import { setVersion } from '../plugins/caching.ts'
 import { setNextLink } from '../http/link-header.ts'
 
@@ -98,15 +99,16 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
     const locale = serveLocale(request, reply, available, request.query.locale)
     const t = translations.find((x) => x.locale === locale.served)!
     setVersion(reply, article.revision, article.updated_at)
-    const rows = repo.steps(t.id)
     const blocks = repo.blocks(t.id)
+    // A step is a list item of the blocks (extractSteps, as the importer finds them)
+    const steps = extractSteps(blocks)
     const format = request.query.format
-    const groups = stepGroups(rows, repo.links(t.id), blocks, format)
+    const groups = stepGroups(steps, repo.links(t.id), format)
     return {
       articleId: request.params.id,
       title: t.title,
       locale,
-      count: rows.length,
+      count: steps.length,
       groups,
       ...(format ? { rendered: { format, content: renderSteps(blocks, groups.map((g) => g.id), format) } } : {})
     }

@@ -1,6 +1,6 @@
 // Shapes repository rows into the response bodies of the article routes.
-import type { Block } from '../ingest/model.ts'
-import type { ArticleRow, LinkRow, StepRow, SummaryRow, TranslationRow } from '../db/article-repository.ts'
+import type { Block, Step } from '../ingest/model.ts'
+import type { ArticleRow, LinkRow, SummaryRow, TranslationRow } from '../db/article-repository.ts'
 import { SOURCE_LOCALE } from '../db/article-repository.ts'
 import type { LocaleInfo } from '../schemas/common.ts'
 import { renderBlocks, type Format } from '../render/formats.ts'
@@ -53,21 +53,8 @@ interface StepView {
   steps: StepView[]
 }
 
-/** Items by id, to find the callouts a step's list item holds. */
-function itemsById (blocks: Block[]): Map<string, Block[]> {
-  const map = new Map<string, Block[]>()
-  const walk = (list: Block[]): void => {
-    for (const b of list) {
-      if (b.type === 'list') for (const item of b.items) { map.set(item.id, item.blocks); walk(item.blocks) }
-      else if (b.type === 'callout') walk(b.blocks)
-    }
-  }
-  walk(blocks)
-  return map
-}
-
-function calloutsOf (blocks: Block[] | undefined): StepView['callouts'] {
-  return (blocks ?? []).flatMap((b) => b.type !== 'callout'
+function calloutsOf (blocks: Block[]): StepView['callouts'] {
+  return blocks.flatMap((b) => b.type !== 'callout'
     ? []
     : [{
         kind: b.kind,
@@ -76,9 +63,8 @@ function calloutsOf (blocks: Block[] | undefined): StepView['callouts'] {
       }])
 }
 
-/** Steps grouped by the list they come from, each group under its intro, sub-steps nested. */
-export function stepGroups (rows: StepRow[], links: LinkRow[], blocks: Block[], format?: Format) {
-  const items = itemsById(blocks)
+/** Steps (extractSteps of the served blocks) grouped by the list they come from, each group under its intro, sub-steps nested. */
+export function stepGroups (steps: Step[], links: LinkRow[], format?: Format) {
   const linksByStep = new Map<string, ReturnType<typeof linkView>[]>()
   for (const l of links) {
     if (l.step_id === null || l.context !== 'step') continue
@@ -88,25 +74,25 @@ export function stepGroups (rows: StepRow[], links: LinkRow[], blocks: Block[], 
   }
   const groups: Array<{ id: string, intro: { markdown: string, text: string } | null, steps: StepView[] }> = []
   const byId = new Map<string, StepView>()
-  for (const r of rows) {
+  for (const s of steps) {
     const step: StepView = {
-      id: r.step_id,
-      position: r.position,
-      depth: r.depth,
-      parentId: r.parent_id,
-      markdown: r.markdown,
-      text: r.text,
-      ...(format ? { content: renderBlocks((items.get(`b${r.step_id.slice(1)}`) ?? []).filter((b) => b.type !== 'list'), format) } : {}),
-      callouts: calloutsOf(items.get(`b${r.step_id.slice(1)}`)),
-      links: linksByStep.get(r.step_id) ?? [],
+      id: s.id,
+      position: s.position,
+      depth: s.depth,
+      parentId: s.parentId,
+      markdown: s.markdown,
+      text: s.text,
+      ...(format ? { content: renderBlocks(s.blocks.filter((b) => b.type !== 'list'), format) } : {}),
+      callouts: calloutsOf(s.blocks),
+      links: linksByStep.get(s.id) ?? [],
       steps: []
     }
-    byId.set(r.step_id, step)
-    const parent = r.parent_id === null ? undefined : byId.get(r.parent_id)
+    byId.set(s.id, step)
+    const parent = s.parentId === null ? undefined : byId.get(s.parentId)
     if (parent) { parent.steps.push(step); continue }
     let group = groups.at(-1)
-    if (group?.id !== r.group_id) {
-      group = { id: r.group_id, intro: r.intro_text === null ? null : { markdown: r.intro_markdown ?? '', text: r.intro_text }, steps: [] }
+    if (group?.id !== s.groupId) {
+      group = { id: s.groupId, intro: s.intro === null ? null : { markdown: s.intro.markdown, text: s.intro.text }, steps: [] }
       groups.push(group)
     }
     group.steps.push(step)

@@ -3,7 +3,7 @@ import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import { DatabaseTooNewError, latestVersion, loadMigrations, migrate, schemaVersion } from '../../src/db/migrate.ts'
 import { openDatabase } from '../../src/db/connection.ts'
-import { openTestDb } from '../helpers/db.ts'
+import { openTestDb, storedSteps } from '../helpers/db.ts'
 import { localeToken } from '../../src/search/search-index.ts'
 import { ArticleSearch } from '../../src/search/search-articles.ts'
 
@@ -35,7 +35,7 @@ t.test('migrations apply on an empty database and record user_version', async (t
   t.ok(applied.length >= 1)
   t.equal(schemaVersion(db), latestVersion(), 'user_version is the latest migration')
   t.equal(db.pragma('user_version', { simple: true }), applied.length)
-  for (const table of ['articles', 'article_scenarios', 'source_files', 'translations', 'blocks', 'steps', 'links', 'changes']) {
+  for (const table of ['articles', 'article_scenarios', 'source_files', 'translations', 'blocks', 'links', 'changes']) {
     t.ok(tablesOf(db).includes(table), `table ${table}`)
   }
 })
@@ -179,4 +179,21 @@ t.test('007: the segments table goes; the translations, their blocks and their c
   t.same(db.pragma('foreign_key_check'), [], 'no foreign key points at a table that went')
   db.prepare('DELETE FROM translations WHERE id = ?').run(tid)
   t.equal(db.prepare('SELECT count(*) FROM blocks').pluck().get(), 0, 'deleting the translation still deletes its blocks')
+})
+
+t.test('008: the steps table goes; the blocks the steps are found in stay', async (t) => {
+  const db = openTestDb(t, t.testdir())
+  migrateUpTo(t, db, '008')
+  const tid = insertTranslation(db, 'a', 'en-US')
+  db.prepare(`INSERT INTO steps (translation_id, step_id, position, depth, parent_id, group_id, intro_markdown, intro_text, markdown, text)
+    VALUES (?, 's2.1', 1, 0, NULL, 'b2', NULL, NULL, 'Restart', 'Restart')`).run(tid)
+  const blocks = db.prepare('INSERT INTO blocks (translation_id, block_id, parent_id, position, type, data) VALUES (?, ?, ?, ?, ?, ?)')
+  blocks.run(tid, 'b2', null, 0, 'list', JSON.stringify({ type: 'list', id: 'b2', ordered: true, related: false }))
+  blocks.run(tid, 'b2.1', 'b2', 1, 'item', JSON.stringify({ id: 'b2.1' }))
+  blocks.run(tid, 'b2.1.1', 'b2.1', 2, 'paragraph', JSON.stringify({ type: 'paragraph', id: 'b2.1.1', markdown: 'Restart', text: 'Restart' }))
+
+  migrate(db)
+  t.notOk(tablesOf(db).includes('steps'), 'no steps table')
+  t.same(storedSteps(db, tid).map((s) => [s.id, s.text]), [['s2.1', 'Restart']], 'the step is found in the blocks')
+  t.same(db.pragma('foreign_key_check'), [], 'no foreign key points at a table that went')
 })

@@ -14,6 +14,7 @@ import type { ParsedArticle } from '../../src/ingest/model.ts'
 import { ArticleStore, sha256 } from '../../src/db/article-store.ts'
 import { buildApp } from '../../src/app.ts'
 import { resolveConfig } from '../../src/config.ts'
+import { storedSteps } from '../helpers/db.ts'
 import { changedVersion, copyCorpus, exited, kbSpawn, signatureOf, type Signature } from '../helpers/faults.ts'
 
 const LOCALE = 'ja-JP'
@@ -55,16 +56,14 @@ t.test('a reader during kb import sees the article whole-old or whole-new', asyn
   t.teardown(() => reader.close())
   const translation = reader.prepare('SELECT id FROM translations WHERE article_id = ? AND locale = ?').pluck()
   const counts = reader.prepare(`SELECT (SELECT count(*) FROM blocks WHERE translation_id = @id) AS blocks,
-    (SELECT count(*) FROM steps WHERE translation_id = @id) AS steps,
     (SELECT count(*) FROM links WHERE translation_id = @id) AS links`)
-  const stepTexts = reader.prepare('SELECT text FROM steps WHERE translation_id = ? ORDER BY position').pluck()
   // One read: several statements in one read transaction, as a reader must make them.
   const readOnce = reader.transaction((): Signature | null => {
     const id = translation.get(watched.id, LOCALE) as number | undefined
     if (id === undefined) return null
-    const c = counts.get({ id }) as Omit<Signature, 'stepText'>
-    const texts = stepTexts.all(id) as string[]
-    return { ...c, stepText: sha256(texts.join('\n')).slice(0, 16) }
+    const c = counts.get({ id }) as Pick<Signature, 'blocks' | 'links'>
+    const steps = storedSteps(reader, id)
+    return { blocks: c.blocks, steps: steps.length, links: c.links, stepText: sha256(steps.map((s) => s.text).join('\n')).slice(0, 16) }
   })
   t.ok(sameSignature(readOnce()!, watched.old), 'before the run: the old content')
 

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3'
 import { buildApp } from '../../src/app.ts'
 import { resolveConfig } from '../../src/config.ts'
 import { createKeyWithCli, exited, sleep, startServer, within } from '../helpers/faults.ts'
+import { articleSteps } from '../helpers/db.ts'
 
 interface Answer { status: number, headers: http.IncomingHttpHeaders, body: string }
 
@@ -111,7 +112,7 @@ async function shutdownScenario (t: Test, keepAlive: boolean): Promise<void> {
   const db = new Database(dbFile, { readonly: true })
   t.teardown(() => db.close())
   t.equal(db.pragma('integrity_check', { simple: true }), 'ok', 'integrity ok')
-  t.equal(db.prepare("SELECT count(*) FROM steps s JOIN translations tr ON tr.id = s.translation_id WHERE tr.article_id = 'finished-during-shutdown'").pluck().get(), 40, 'the PUT finished during shutdown is stored whole')
+  t.equal(articleSteps(db, 'finished-during-shutdown').length, 40, 'the PUT finished during shutdown is stored whole')
   t.equal(db.prepare("SELECT count(*) FROM feedback WHERE ticket = 'INC-SHUTDOWN'").pluck().get(), 1, 'the feedback finished during shutdown is stored')
 }
 

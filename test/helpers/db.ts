@@ -3,6 +3,9 @@ import { join } from 'node:path'
 import type { TAP } from 'tap'
 import { openDatabase, type Database } from '../../src/db/connection.ts'
 import { migrate } from '../../src/db/migrate.ts'
+import { blockTree, type BlockRow } from '../../src/db/block-rows.ts'
+import { extractSteps } from '../../src/ingest/steps.ts'
+import type { Step } from '../../src/ingest/model.ts'
 
 /** What `t.testdir()` takes: file name → content, nested objects for folders. */
 export type Fixture = Parameters<TAP['testdir']>[0]
@@ -31,6 +34,17 @@ export function freshDb (t: TestContext, fixture: Fixture = {}): { db: Database,
 
 /** Row counts of every table of the article store, to see whether a run wrote anything. */
 export function tableCounts (db: Database): Record<string, number> {
-  const tables = ['articles', 'article_scenarios', 'source_files', 'translations', 'blocks', 'steps', 'links', 'changes']
+  const tables = ['articles', 'article_scenarios', 'source_files', 'translations', 'blocks', 'links', 'changes']
   return Object.fromEntries(tables.map((name) => [name, (db.prepare(`SELECT count(*) AS n FROM ${name}`).get() as { n: number }).n]))
+}
+
+/** The steps of a stored translation, found in its blocks as the steps route finds them. */
+export function storedSteps (db: Database, translationId: number): Step[] {
+  return extractSteps(blockTree(db.prepare('SELECT block_id, parent_id, type, data FROM blocks WHERE translation_id = ? ORDER BY position').all(translationId) as BlockRow[]))
+}
+
+/** The steps of an article's stored translations, of one locale or of all, in translation order. */
+export function articleSteps (db: Database, articleId: string, locale?: string): Step[] {
+  const ids = db.prepare('SELECT id FROM translations WHERE article_id = ? AND (? IS NULL OR locale = ?) ORDER BY id').pluck().all(articleId, locale ?? null, locale ?? null) as number[]
+  return ids.flatMap((id) => storedSteps(db, id))
 }

@@ -12,6 +12,7 @@ import { parseArticle } from '../../src/ingest/parse-article.ts'
 import type { Translation } from '../../src/ingest/model.ts'
 import { ArticleStore, sha256 } from '../../src/db/article-store.ts'
 import { flattenBlocks } from '../../src/db/block-rows.ts'
+import { storedSteps } from './db.ts'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const corpusDir = join(repoRoot, 'test/fixtures/corpus')
@@ -170,11 +171,12 @@ export interface StoredTranslation extends Signature {
 export function storedTranslations (db: Database): StoredTranslation[] {
   const rows = db.prepare(`SELECT t.id, t.article_id AS articleId, t.locale, t.source_key AS sourceKey,
       (SELECT count(*) FROM blocks b WHERE b.translation_id = t.id) AS blocks,
-      (SELECT count(*) FROM steps s WHERE s.translation_id = t.id) AS steps,
       (SELECT count(*) FROM links l WHERE l.translation_id = t.id) AS links
-    FROM translations t ORDER BY t.id`).all() as Array<Omit<StoredTranslation, 'stepText'>>
-  const texts = db.prepare('SELECT text FROM steps WHERE translation_id = ? ORDER BY position').pluck()
-  return rows.map((r) => ({ ...r, stepText: hash((texts.all(r.id) as string[]).join('\n')) }))
+    FROM translations t ORDER BY t.id`).all() as Array<Omit<StoredTranslation, 'steps' | 'stepText'>>
+  return rows.map((r) => {
+    const steps = storedSteps(db, r.id)
+    return { ...r, steps: steps.length, stepText: hash(steps.map((s) => s.text).join('\n')) }
+  })
 }
 
 const same = (a: Signature, b: Signature): boolean =>

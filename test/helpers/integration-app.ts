@@ -162,7 +162,7 @@ export function snapshot (app: FastifyInstance): Record<string, number | string>
   return {
     articles: one('SELECT count(*) AS v FROM articles'),
     translations: one('SELECT count(*) AS v FROM translations'),
-    steps: one('SELECT count(*) AS v FROM steps'),
+    blocks: one('SELECT count(*) AS v FROM blocks'),
     changes: one('SELECT count(*) AS v FROM changes'),
     revisions: one("SELECT group_concat(id || ':' || revision, ',') AS v FROM (SELECT id, revision FROM articles ORDER BY id)"),
     titles: one("SELECT group_concat(article_id || '/' || locale || ':' || title, '|') AS v FROM (SELECT article_id, locale, title FROM translations ORDER BY article_id, locale)"),

@@ -72,13 +72,13 @@ t.test('each locale file of the same English revision does not rewrite the Engli
 t.test('a file that fails to store fails alone inside its batch', async (t) => {
   const plain = (title: string): string => `---\ntitle: ${title}\nms.contentlocale: en-US\n---\n# ${title}\n\n1. First step of ${title}.\n2. Second step.\n`
   const { db, dir } = freshDb(t, { 'en-US': { 'a.md': plain('Alpha'), 'b.md': plain('BOOM'), 'c.md': plain('Gamma') } })
-  db.exec("CREATE TEMP TRIGGER fail_on_boom BEFORE INSERT ON steps WHEN NEW.text LIKE '%BOOM%' BEGIN SELECT RAISE(ABORT, 'boom'); END")
+  db.exec("CREATE TEMP TRIGGER fail_on_boom BEFORE INSERT ON blocks WHEN NEW.data LIKE '%BOOM%' BEGIN SELECT RAISE(ABORT, 'boom'); END")
   const summary = importPaths(db, [join(dir, 'en-US')])
   t.equal(summary.failed, 1)
   t.match(summary.failures[0], { path: /b\.md$/, reason: /boom/ })
   t.notOk(db.inTransaction, 'the last batch is committed')
   t.same(db.prepare('SELECT id FROM articles ORDER BY id').pluck().all(), ['a', 'c'], 'its neighbours are stored')
-  t.equal(db.prepare("SELECT count(*) FROM steps s JOIN translations tr ON tr.id = s.translation_id WHERE tr.article_id = 'b'").pluck().get(), 0, 'nothing of it is left')
+  t.equal(db.prepare("SELECT count(*) FROM blocks b JOIN translations tr ON tr.id = b.translation_id WHERE tr.article_id = 'b'").pluck().get(), 0, 'nothing of it is left')
 })
 
 /** Everything an import decides, without row ids and clock times. */

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { importPaths } from '../../src/import/import-paths.ts'
 import type { Database } from '../../src/db/connection.ts'
 import { CORPUS_FOLDERS, corpusDir, seedFile } from '../helpers/corpus.ts'
-import { freshDb, tableCounts } from '../helpers/db.ts'
+import { articleSteps, freshDb, tableCounts } from '../helpers/db.ts'
 
 const corpusPaths = CORPUS_FOLDERS.map((folder) => join(corpusDir, folder))
 const seedText = readFileSync(seedFile, 'utf8')
@@ -16,9 +16,7 @@ const one = <T>(db: Database, sql: string, ...params: unknown[]): T => db.prepar
 const count = (db: Database, sql: string, ...params: unknown[]): number => one<{ n: number }>(db, sql, ...params).n
 const totalChanges = (db: Database): number => one<{ n: number }>(db, 'SELECT total_changes() AS n').n
 
-const stepTexts = (db: Database, articleId: string, locale: string): string[] =>
-  (db.prepare(`SELECT s.text FROM steps s JOIN translations tr ON tr.id = s.translation_id
-    WHERE tr.article_id = ? AND tr.locale = ? ORDER BY s.position`).all(articleId, locale) as Array<{ text: string }>).map((r) => r.text)
+const stepTexts = (db: Database, articleId: string, locale: string): string[] => articleSteps(db, articleId, locale).map((s) => s.text)
 
 /** A small plain English article. */
 const plainArticle = (title: string, body: string): string =>
@@ -96,7 +94,8 @@ t.test('a changed file replaces its article atomically', async (t) => {
   t.notOk(ja.includes(oldStep), 'the old text is gone')
   t.notOk(ja.some((s) => s.startsWith('ユーザーが、ライセンスが割り当てられているアカウントと同じアカウント')), 'the removed step is gone')
   t.equal(stepTexts(db, SEED_ID, 'en-US').length, 8, 'the English side lost the step too')
-  t.equal(count(db, 'SELECT count(*) AS n FROM steps'), 16, 'no rows of the old translations are left')
+  t.equal(count(db, 'SELECT count(*) AS n FROM blocks WHERE translation_id NOT IN (SELECT id FROM translations)'), 0, 'no rows of the old translations are left')
+  t.equal(count(db, 'SELECT count(DISTINCT translation_id) AS n FROM blocks'), 2, 'only the two translations have blocks')
   t.equal(count(db, 'SELECT count(*) AS n FROM translations'), 2)
   t.equal(one<{ revision: number }>(db, 'SELECT revision FROM articles WHERE id = ?', SEED_ID).revision, 2, 'revision bumped once')
   t.same(db.prepare('SELECT locale, kind, revision FROM changes WHERE seq > ? ORDER BY locale').all(seqBefore),
@@ -105,7 +104,7 @@ t.test('a changed file replaces its article atomically', async (t) => {
   t.test('a write that fails half way leaves the previous article whole', async (t) => {
     const rows = tableCounts(db)
     // A trigger of this test's own connection makes the store fail after it has deleted the old rows.
-    db.exec("CREATE TEMP TRIGGER fail_on_boom BEFORE INSERT ON steps WHEN NEW.text LIKE '%BOOM%' BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    db.exec("CREATE TEMP TRIGGER fail_on_boom BEFORE INSERT ON blocks WHEN NEW.data LIKE '%BOOM%' BEGIN SELECT RAISE(ABORT, 'boom'); END")
     t.teardown(() => db.exec('DROP TRIGGER IF EXISTS temp.fail_on_boom'))
     writeFileSync(file, changed.replace('サブスクリプションの有効期限を確認します。</span>', 'BOOM</span>'))
     const failed = importPaths(db, [folder])

@@ -3,6 +3,7 @@
 import t from 'tap'
 import { openCorpusDatabase } from '../../scripts/eval-search.ts'
 import { searchArticles, SearchCursorError, type SearchOptions } from '../../src/search/search-articles.ts'
+import { articleSteps } from '../helpers/db.ts'
 
 const db = openCorpusDatabase()
 t.teardown(() => db.close())
@@ -131,10 +132,9 @@ t.test('filters: scenario and audience', async (t) => {
 t.test('matching steps are named by their ids', async (t) => {
   const [hit] = searchArticles(db, { q: '"sign out of any existing user accounts"', locale: 'en-US' }).results
   t.ok(hit && hit.stepIds.length > 0, 'steps found')
-  const steps = db.prepare(`SELECT s.step_id, s.text FROM steps s JOIN translations t ON t.id = s.translation_id
-    WHERE t.article_id = ? AND t.locale = 'en-US'`).all(hit!.id) as Array<{ step_id: string, text: string }>
+  const steps = articleSteps(db, hit!.id, 'en-US')
   for (const id of hit!.stepIds) {
-    const step = steps.find((s) => s.step_id === id)
+    const step = steps.find((s) => s.id === id)
     t.ok(step, `${id} is a step of ${hit!.id}`)
     t.match(step!.text, /sign out of any existing user accounts/i)
   }
