@@ -27,7 +27,7 @@ import { migrate } from '../../src/db/migrate.ts'
 import { importPaths, type ImportSummary } from '../../src/import/import-paths.ts'
 import { runLoad, type LoadResult, type Target } from './load.ts'
 import { buildWorkloads, listTargets, type Workloads } from './workload.ts'
-import { cpuSeconds, measureStartup, ROOT, RssSampler, startApiServer, startBaselineServer, stopChild, type StartedServer, type StartupRun } from './servers.ts'
+import { cpuSeconds, measureStartup, ROOT, RssSampler, startApiServer, startBaselineServer, stopChild, type BaselineServer, type StartedServer, type StartupRun } from './servers.ts'
 import { formatSummary, profileInProcess, summarizeProfileFile, type ProfileSummary } from './profile.ts'
 import type { DirectQuery, DirectResult } from './search-direct.ts'
 import { buildServer } from '../build.ts'
@@ -546,9 +546,12 @@ export function evaluateTargets (results: Pick<BenchResults, 'rows' | 'import' |
     const worst = Math.min(...rows.map((r) => r.ratio!))
     // Not a target: fastify replaying an article response, the ceiling for responses of that
     // shape; with the load generator near 100% of a core, the ceiling is the load generator's
-    const replayed = results.rows.filter((r) => r.operation === 'baseline-replayed' && r.ratio !== null)
     const client = (r: Row): string => r.clientCpu === null ? '' : ` (load generator at ${(r.clientCpu * 100).toFixed(0)}% CPU)`
-    const ceiling = replayed.length === 0 ? '' : `; fastify replaying an article response: ${replayed.map((r) => `${r.ratio!.toFixed(2)}×${client(r)}`).join(', ')}`
+    const ceilingOf = (operation: string, what: string): string => {
+      const replayed = results.rows.filter((r) => r.operation === operation && r.ratio !== null)
+      return replayed.length === 0 ? '' : `; ${what}: ${replayed.map((r) => `${r.ratio!.toFixed(2)}×${client(r)}`).join(', ')}`
+    }
+    const ceiling = ceilingOf('baseline-replayed', 'fastify replaying an article response') + ceilingOf('node-replayed', 'node:http replaying it')
     out.push({
       name,
       target: `≥ ${TARGETS.servingRatio}×`,
@@ -672,7 +675,7 @@ export async function runBench (options: BenchOptions): Promise<BenchResults> {
     rmSync(profileDir, { recursive: true, force: true })
     mkdirSync(profileDir, { recursive: true })
   }
-  let baseline: StartedServer | null = null
+  let baseline: BaselineServer | null = null
   let api: StartedServer | null = null
   let sampler: RssSampler | null = null
   let baselineSampler: RssSampler | null = null
@@ -743,6 +746,9 @@ export async function runBench (options: BenchOptions): Promise<BenchResults> {
       const shaped = { key: 'baseline-replayed', label: 'baseline, article replayed' }
       // Sent like the article mix's requests, with an Accept-Language
       for (const c of options.connections) rows.push(await measure(baseline, shaped, [{ path: '/shaped', headers: { 'accept-language': REPLAYED_LOCALE } }], c))
+      // And Node's own HTTP server writing the same headers and body: the ceiling without a framework
+      const plain = { key: 'node-replayed', label: 'node http, article replayed' }
+      for (const c of options.connections) rows.push(await measure({ child: baseline.child, url: baseline.plainUrl }, plain, [{ path: '/', headers: { 'accept-language': REPLAYED_LOCALE } }], c))
     }
     for (const op of httpOps) {
       const mix = op.mix(workloads)

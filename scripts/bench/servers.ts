@@ -179,6 +179,11 @@ export interface StartedServer {
   url: string
 }
 
+/** The baseline process: fastify at `url`, Node's own HTTP server replaying the same shape at `plainUrl`. */
+export interface BaselineServer extends StartedServer {
+  plainUrl: string
+}
+
 /** The API server as it runs in production, on an existing database, rate limiting off, quiet logs. */
 export async function startApiServer (dbFile: string, options: { nodeArgs?: string[], timeoutMs?: number } = {}): Promise<StartedServer> {
   const port = await freePort()
@@ -194,12 +199,13 @@ export async function startApiServer (dbFile: string, options: { nodeArgs?: stri
   return { child, url }
 }
 
-export async function startBaselineServer (): Promise<StartedServer> {
+export async function startBaselineServer (): Promise<BaselineServer> {
   const child = spawnNode(BASELINE_ENTRY, { PORT: '0' })
   const line = await waitForLine(child, /baseline listening on /, 30_000)
-  const url = /(http:\/\/[^\s]+)/.exec(line)![1]!
+  const url = /listening on (http:\/\/[^\s]+)/.exec(line)![1]!
+  const plainUrl = /replaying on (http:\/\/[^\s)]+)/.exec(line)![1]!
   await waitForHttp(url, child, 10_000)
-  return { child, url }
+  return { child, url, plainUrl }
 }
 
 export interface StartupRun {

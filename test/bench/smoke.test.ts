@@ -30,7 +30,7 @@ t.test('npm run bench -- --quick', { timeout: 150_000 }, async (t) => {
 
   // The table: its header and a row per operation
   t.match(stdout, /operation\s+via\s+conn\s+req\/s\s+p50 ms\s+p99 ms\s+× baseline/)
-  for (const label of ['baseline (hello world)', 'baseline, article replayed', 'article', 'steps (Accept-Language)', 'scenario lookup', 'list page', 'baseline (again)']) {
+  for (const label of ['baseline (hello world)', 'baseline, article replayed', 'node http, article replayed', 'article', 'steps (Accept-Language)', 'scenario lookup', 'list page', 'baseline (again)']) {
     t.match(stdout, new RegExp(`^${label.replace(/[()]/g, '\\$&')}\\s+http\\s+10\\s+[\\d,]+\\s`, 'm'), `a row for ${label}`)
   }
   t.match(stdout, /^search: error code.*\s[\d,]+\s/m, 'a search row (over HTTP or direct)')
@@ -63,5 +63,10 @@ t.test('npm run bench -- --quick', { timeout: 150_000 }, async (t) => {
   t.ok(replayed?.requests > 0 && replayed?.non2xx === 0, 'the baseline replays an article response, answering 200')
   t.ok(replayed?.bytesPerResponse > 1000, `the replayed response is an article (${replayed?.bytesPerResponse} bytes)`)
   t.match(targets, /fastify replaying an article response: [\d.]+×/, 'the article target says what fastify reaches with its responses')
+  const plain = results.rows.find((r: { operation: string }) => r.operation === 'node-replayed')
+  t.ok(plain?.requests > 0 && plain?.non2xx === 0, 'node:http replays it too, answering 200')
+  // Headers and body alike; only the per-connection headers each server writes itself differ
+  t.ok(Math.abs(plain?.bytesPerResponse - replayed?.bytesPerResponse) < 40, `the same response (${plain?.bytesPerResponse} and ${replayed?.bytesPerResponse} bytes)`)
+  t.match(targets, /node:http replaying it: [\d.]+×/, 'and says what plain node reaches')
   t.ok(results.machine.nproc >= 1 && typeof results.machine.cpuModel === 'string')
 })
