@@ -27,7 +27,7 @@ import { migrate } from '../../src/db/migrate.ts'
 import { importPaths, type ImportSummary } from '../../src/import/import-paths.ts'
 import { runLoad, type LoadResult, type Target } from './load.ts'
 import { buildWorkloads, listTargets, type Workloads } from './workload.ts'
-import { cpuSeconds, measureStartup, ROOT, RssSampler, startApiServer, startBaselineServer, stopChild, type BaselineServer, type StartedServer, type StartupRun } from './servers.ts'
+import { cpuSeconds, storageReadBytes, measureStartup, ROOT, RssSampler, startApiServer, startBaselineServer, stopChild, type BaselineServer, type StartedServer, type StartupRun } from './servers.ts'
 import { formatSummary, profileInProcess, summarizeProfileFile, type ProfileSummary } from './profile.ts'
 import type { DirectQuery, DirectResult } from './search-direct.ts'
 import { buildServer } from '../build.ts'
@@ -243,6 +243,8 @@ export interface Row {
   serverCpuMsPerRequest: number | null
   /** The same for this process, the load generator. */
   clientCpu: number | null
+  /** Bytes the server had read from storage during the run: what the OS page cache did not hold. */
+  serverReadBytes: number | null
   /** For mixes of distinct requests: how many this run had to choose from (more sent = some repeats). */
   distinctRequests?: number
   /** The load sent alongside (see Operation.alongside): its 2xx/s, p99 and non-2xx. */
@@ -473,7 +475,7 @@ function directRows (options: BenchOptions, dbFile: string, workloads: Workloads
   })
 }
 
-function rowOf (op: { key: string, label: string }, connections: number, r: LoadResult, peakRssBytes: number | null, cpu: { server: number | null, serverSeconds: number | null, client: number | null }): Row {
+function rowOf (op: { key: string, label: string }, connections: number, r: LoadResult, peakRssBytes: number | null, cpu: { server: number | null, serverSeconds: number | null, client: number | null }, serverReadBytes: number | null): Row {
   return {
     operation: op.key,
     label: op.label,
@@ -494,7 +496,8 @@ function rowOf (op: { key: string, label: string }, connections: number, r: Load
     peakRssBytes,
     serverCpu: cpu.server,
     serverCpuMsPerRequest: cpu.serverSeconds === null || r.requests === 0 ? null : cpu.serverSeconds * 1000 / r.requests,
-    clientCpu: cpu.client
+    clientCpu: cpu.client,
+    serverReadBytes
   }
 }
 
@@ -512,7 +515,7 @@ function cpuPerRequest (r: Row): string {
 }
 
 export function formatTable (rows: Row[]): string {
-  const header = ['operation', 'via', 'conn', 'req/s', 'p50 ms', 'p99 ms', '× baseline', 'non-2xx', 'avg size', 'server CPU', 'CPU/req', 'client CPU', 'peak RSS']
+  const header = ['operation', 'via', 'conn', 'req/s', 'p50 ms', 'p99 ms', '× baseline', 'non-2xx', 'avg size', 'server CPU', 'CPU/req', 'client CPU', 'peak RSS', 'disk read']
   const body = rows.map((r) => [
     r.label,
     r.via,
@@ -526,7 +529,8 @@ export function formatTable (rows: Row[]): string {
     r.serverCpu === null ? '-' : `${(r.serverCpu * 100).toFixed(0)}%`,
     cpuPerRequest(r),
     r.clientCpu === null ? '-' : `${(r.clientCpu * 100).toFixed(0)}%`,
-    r.peakRssBytes === null ? '-' : mb(r.peakRssBytes)
+    r.peakRssBytes === null ? '-' : mb(r.peakRssBytes),
+    r.serverReadBytes === null ? '-' : r.serverReadBytes < 10 * 1024 * 1024 ? `${(r.serverReadBytes / 1024 / 1024).toFixed(1)} MiB` : mb(r.serverReadBytes)
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
   const line = (cells: string[]): string => cells.map((c, i) => i === 0 || i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)).join('  ')
@@ -716,12 +720,14 @@ export async function runBench (options: BenchOptions): Promise<BenchResults> {
     /** One run of --duration seconds; with `amount`, it ends sooner once that many requests are sent. */
     const measure = async (target: StartedServer, op: { key: string, label: string }, targets: Target[], connections: number, amount?: number): Promise<Row> => {
       sampler!.take()
+      const readBefore = storageReadBytes(target.child.pid)
       const serverBefore = cpuSeconds(target.child.pid)
       const clientBefore = process.cpuUsage()
       const started = performance.now()
       const result = await runLoad(target.url, targets, { connections, duration: options.duration, title: op.key, ...(amount === undefined ? {} : { amount }) })
       const wall = (performance.now() - started) / 1000
       const serverAfter = cpuSeconds(target.child.pid)
+      const readAfter = storageReadBytes(target.child.pid)
       const client = process.cpuUsage(clientBefore)
       const serverSeconds = serverBefore === null || serverAfter === null ? null : serverAfter - serverBefore
       const cpu = {
@@ -729,7 +735,7 @@ export async function runBench (options: BenchOptions): Promise<BenchResults> {
         serverSeconds,
         client: (client.user + client.system) / 1e6 / wall
       }
-      const row = rowOf(op, connections, result, target === api ? sampler!.take() : null, cpu)
+      const row = rowOf(op, connections, result, target === api ? sampler!.take() : null, cpu, readBefore === null || readAfter === null ? null : readAfter - readBefore)
       log(`  ${op.label.padEnd(24)} ${String(connections).padStart(3)} conn  ${fmt(row.rps).padStart(7)} req/s  p50 ${ms(row.p50Ms)} ms  p99 ${ms(row.p99Ms)} ms${row.non2xx + row.errors > 0 ? `  (${row.non2xx} non-2xx, ${row.errors} errors)` : ''}`)
       return row
     }
@@ -803,7 +809,7 @@ export async function runBench (options: BenchOptions): Promise<BenchResults> {
       try {
         for (const r of await directRows(options, dbFile, workloads, directOps)) {
           const op = OPERATIONS.find((o) => o.key === r.operation)!
-          rows.push({ operation: op.key, label: `${op.label} (direct)`, via: 'direct', connections: 1, requests: r.requests, seconds: r.seconds, rps: r.rps, p50Ms: r.latencyMs.p50, p90Ms: r.latencyMs.p90, p99Ms: r.latencyMs.p99, maxMs: r.latencyMs.max, non2xx: 0, errors: r.errors, statuses: {}, bytesPerResponse: 0, ratio: null, peakRssBytes: null, serverCpu: null, serverCpuMsPerRequest: null, clientCpu: null })
+          rows.push({ operation: op.key, label: `${op.label} (direct)`, via: 'direct', connections: 1, requests: r.requests, seconds: r.seconds, rps: r.rps, p50Ms: r.latencyMs.p50, p90Ms: r.latencyMs.p90, p99Ms: r.latencyMs.p99, maxMs: r.latencyMs.max, non2xx: 0, errors: r.errors, statuses: {}, bytesPerResponse: 0, ratio: null, peakRssBytes: null, serverCpu: null, serverCpuMsPerRequest: null, clientCpu: null, serverReadBytes: null })
           log(`  ${(op.label + ' (direct)').padEnd(24)}   1 call  ${fmt(r.rps).padStart(7)} /s     p50 ${ms(r.latencyMs.p50)} ms  p99 ${ms(r.latencyMs.p99)} ms  (${r.empty} of ${r.requests} found nothing)`)
         }
       } catch (err) {
@@ -858,7 +864,8 @@ export async function runBench (options: BenchOptions): Promise<BenchResults> {
   log(formatTable(rows))
   log('(req/s: 2xx responses a second; p50/p99: latency of the 2xx responses; × baseline: over the hello-world\'s req/s at the same connections, the mean of its two runs;')
   log(' server/client CPU: CPU time of the server process / of this process (autocannon) over the run, 100% = one core;')
-  log(' CPU/req: the server\'s CPU time over the 2xx responses, what a response costs the server, all its threads together)')
+  log(' CPU/req: the server\'s CPU time over the 2xx responses, what a response costs the server, all its threads together;')
+  log(' disk read: what the server had read from storage during the run (read_bytes of /proc/PID/io), the pages the OS page cache did not hold)')
   log()
   log(`import:   ${fmt(imported.documents)} documents, ${fmt(imported.files)} files, ${fmt(imported.seconds, 1)} s = ${fmt(imported.documentsPerSecond, 1)} documents/s${imported.importer ? ` with ${imported.importer}` : ''}${imported.reused ? ' (earlier run)' : ''}; database ${mb(imported.dbBytes)}`)
   log(`start-up: median ${fmt(startup.medianMs)} ms to listening, ${startup.medianFirstResponseMs === null ? 'n/a' : fmt(startup.medianFirstResponseMs) + ' ms'} to the first article`)

@@ -139,6 +139,19 @@ export function cpuSeconds (pid: number): number | null {
   }
 }
 
+/**
+ * Bytes the process (all its threads) has had read from storage so far (`read_bytes` of
+ * /proc/PID/io): pages the page cache did not hold. Null where /proc does not say.
+ */
+export function storageReadBytes (pid: number): number | null {
+  try {
+    const match = /^read_bytes: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))
+    return match === null ? null : Number(match[1])
+  } catch {
+    return null
+  }
+}
+
 /** Samples a process's resident memory on an interval; `take()` gives the peak since the last take. */
 export class RssSampler {
   private readonly timer: NodeJS.Timeout

@@ -56,6 +56,9 @@ t.test('npm run bench -- --quick', { timeout: 150_000 }, async (t) => {
   t.ok(article.requests > 0 && article.rps > 0 && article.p99Ms >= article.p50Ms, 'article figures')
   t.equal(article.non2xx, 0, 'the article mix answers 200')
   t.ok(article.serverCpuMsPerRequest > 0, `the server's CPU per article (${article.serverCpuMsPerRequest} ms)`)
+  // Linux counts it in /proc/PID/io; a run on a cached database reads little or nothing
+  t.ok(Number.isInteger(article.serverReadBytes) && article.serverReadBytes >= 0, `the server's reads from storage (${article.serverReadBytes} bytes)`)
+  t.match(stdout, /peak RSS\s+disk read/, 'a column in the table')
   t.match(stdout, /server CPU\s+CPU\/req\s+client CPU/, 'and in the table')
   t.type(article.ratio, 'number')
   const replayed = results.rows.find((r: { operation: string }) => r.operation === 'baseline-replayed')
