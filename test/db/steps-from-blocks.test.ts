@@ -6,7 +6,7 @@ import { blockTree, flattenBlocks, type BlockRow } from '../../src/db/block-rows
 import { extractSteps } from '../../src/ingest/steps.ts'
 import { ArticleRepository } from '../../src/db/article-repository.ts'
 import { ArticleStore } from '../../src/db/article-store.ts'
-import { CORPUS_FOLDERS, markdownFiles, parseCorpusFile } from '../helpers/corpus.ts'
+import { corpusTranslations, parseCorpusFile } from '../helpers/corpus.ts'
 import { freshDb, storedSteps } from '../helpers/db.ts'
 
 /** What the stored rows give back: each block row's data goes through JSON, as in the table. */
@@ -17,19 +17,15 @@ t.test('the steps found in the stored blocks are the parsed steps, for every tra
   let translations = 0
   let steps = 0
   const differ: string[] = []
-  for (const folder of CORPUS_FOLDERS) {
-    for (const file of markdownFiles(folder)) {
-      for (const tr of parseCorpusFile(folder, file).translations) {
-        translations++
-        steps += tr.steps.length
-        const found = extractSteps(blockTree(roundTrip(flattenBlocks(tr.blocks))))
-        // The parsed steps as JSON would store them (no undefined fields); key order aside
-        const parsed = JSON.parse(JSON.stringify(tr.steps)) as unknown
-        if (JSON.stringify(found) === JSON.stringify(tr.steps)) continue
-        t.strictSame(found, parsed, `${folder}/${file} ${tr.locale}`) // reports the difference
-        differ.push(`${folder}/${file} ${tr.locale}`)
-      }
-    }
+  for (const { folder, file, translation: tr } of corpusTranslations()) {
+    translations++
+    steps += tr.steps.length
+    const found = extractSteps(blockTree(roundTrip(flattenBlocks(tr.blocks))))
+    // The parsed steps as JSON would store them (no undefined fields); key order aside
+    const parsed = JSON.parse(JSON.stringify(tr.steps)) as unknown
+    if (JSON.stringify(found) === JSON.stringify(tr.steps)) continue
+    t.strictSame(found, parsed, `${folder}/${file} ${tr.locale}`) // reports the difference
+    differ.push(`${folder}/${file} ${tr.locale}`)
   }
   t.ok(translations > 100 && steps > 500, `${translations} translations, ${steps} steps compared`)
   t.same(differ, [], 'no translation whose steps differ (key order aside)')

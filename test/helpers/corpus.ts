@@ -33,3 +33,12 @@ export function translationIn (article: ParsedArticle, locale: string): Translat
   if (!found) throw new Error(`${article.id} has no ${locale} translation (has ${article.translations.map((tr) => tr.locale).join(', ')})`)
   return found
 }
+
+/** Every translation of every corpus file, parsed, with the folder and file it comes from. */
+export function * corpusTranslations (): Generator<{ folder: string, file: string, translation: Translation }> {
+  for (const folder of CORPUS_FOLDERS) {
+    for (const file of markdownFiles(folder)) {
+      for (const translation of parseCorpusFile(folder, file).translations) yield { folder, file, translation }
+    }
+  }
+}

@@ -6,7 +6,7 @@ import { ArticleStore } from '../../src/db/article-store.ts'
 import { ensureSearchIndex, indexColumnsOf, keywordsOf, searchDocumentOf } from '../../src/search/search-index.ts'
 import { searchArticles } from '../../src/search/search-articles.ts'
 import { extractErrorCodes, extractQuotedMessages, normalizeText } from '../../src/search/analyze.ts'
-import { CORPUS_FOLDERS, markdownFiles, parseCorpusFile, translationIn } from '../helpers/corpus.ts'
+import { corpusTranslations, parseCorpusFile, translationIn } from '../helpers/corpus.ts'
 import { dbWith, memoryDb } from './fixtures/search-db.ts'
 
 const SEED = 'fixing-office-apps-message-unlicensed-product.md'
@@ -57,15 +57,11 @@ t.test('indexColumnsOf normalizes each line once: the columns of normalizing eac
   let documents = 0
   let cjk = 0
   const differ: string[] = []
-  for (const folder of CORPUS_FOLDERS) {
-    for (const file of markdownFiles(folder)) {
-      for (const tr of parseCorpusFile(folder, file).translations) {
-        const doc = searchDocumentOf(tr)
-        documents++
-        if (/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(doc.body.join(''))) cjk++
-        if (JSON.stringify(indexColumnsOf(doc, file)) !== JSON.stringify(reference(doc, file))) differ.push(`${folder}/${file} ${tr.locale}`)
-      }
-    }
+  for (const { folder, file, translation: tr } of corpusTranslations()) {
+    const doc = searchDocumentOf(tr)
+    documents++
+    if (/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(doc.body.join(''))) cjk++
+    if (JSON.stringify(indexColumnsOf(doc, file)) !== JSON.stringify(reference(doc, file))) differ.push(`${folder}/${file} ${tr.locale}`)
   }
   t.same(differ, [], `${documents} documents (${cjk} with Japanese or Chinese text), the same columns`)
   t.ok(documents > 100 && cjk > 20, 'the corpus has both kinds')
