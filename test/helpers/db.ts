@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { TAP } from 'tap'
 import { openDatabase, type Database } from '../../src/db/connection.ts'
 import { migrate } from '../../src/db/migrate.ts'
-import { blockTree, type BlockRow } from '../../src/db/block-rows.ts'
+import { ArticleRepository } from '../../src/db/article-repository.ts'
 import { extractSteps } from '../../src/ingest/steps.ts'
 import type { Step } from '../../src/ingest/model.ts'
 
@@ -38,9 +38,13 @@ export function tableCounts (db: Database): Record<string, number> {
   return Object.fromEntries(tables.map((name) => [name, (db.prepare(`SELECT count(*) AS n FROM ${name}`).get() as { n: number }).n]))
 }
 
+const repositories = new WeakMap<Database, ArticleRepository>()
+
 /** The steps of a stored translation, found in its blocks as the steps route finds them. */
 export function storedSteps (db: Database, translationId: number): Step[] {
-  return extractSteps(blockTree(db.prepare('SELECT block_id, parent_id, type, data FROM blocks WHERE translation_id = ? ORDER BY position').all(translationId) as BlockRow[]))
+  let repo = repositories.get(db)
+  if (repo === undefined) repositories.set(db, repo = new ArticleRepository(db))
+  return extractSteps(repo.blocks(translationId))
 }
 
 /** The steps of an article's stored translations, of one locale or of all, in translation order. */
