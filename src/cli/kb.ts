@@ -48,6 +48,8 @@ commands:
                                         import articles (recursive, idempotent)
   openapi [--out FILE]                  write the OpenAPI document (default openapi/openapi.json)
   backup <file>                         consistent copy of the database, also while the server runs
+  vacuum                                return the database's free pages to the file system
+                                        (writers wait while it runs: a quiet moment)
   keys create --name NAME --scopes read,feedback,write
                                         make an API key (printed once, stored hashed)
   keys list                             list keys (never their secrets)
@@ -109,6 +111,21 @@ export async function main (argv: string[], env: Record<string, string | undefin
     }
   }
   // end backup
+
+  // vacuum: also before the database is opened here, so a mistyped --db is not created empty.
+  if (command === 'vacuum') {
+    const { vacuumDatabase } = await import('../db/vacuum.ts')
+    try {
+      const v = vacuumDatabase(config.dbFile)
+      const mib = (bytes: number): string => (bytes / 1048576).toFixed(1)
+      console.log(`vacuumed ${config.dbFile}: ${mib(v.bytesBefore)} MB → ${mib(v.bytesAfter)} MB (${v.freePagesBefore} free pages before), seconds ${v.seconds.toFixed(2)}` +
+        (v.checkpointed ? '' : '; a reader holds the old pages: the file shrinks at the next checkpoint'))
+      return 0
+    } catch (err) {
+      console.error(`vacuum failed: ${(err as Error).message}`)
+      return 1
+    }
+  }
 
   const db = openDatabase(config.dbFile)
   try {

@@ -1,7 +1,7 @@
 // `kb` as a user runs it: a child process with tsx, on a database file in the test's temp dir.
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { corpusDir, repoRoot, seedFile } from '../helpers/corpus.ts'
@@ -96,4 +96,36 @@ t.test('usage errors exit 2', async (t) => {
   const unknown = kb('frobnicate', '--db', db)
   t.equal(unknown.status, 2)
   t.match(unknown.stderr, /unknown command "frobnicate"/)
+})
+
+t.test('vacuum returns free pages to the file system and keeps every row', async (t) => {
+  const dir = t.testdir()
+  const file = join(dir, 'kb.sqlite')
+  t.equal(kb('import', '--db', file, join(corpusDir, 'ja-JP')).status, 0)
+  // Free pages, as a dropped table leaves them (migrations 007 and 008 on a large database)
+  const setup = new Database(file)
+  setup.exec('CREATE TABLE junk (x TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) INSERT INTO junk SELECT hex(randomblob(2000)) FROM n; DROP TABLE junk')
+  setup.pragma('wal_checkpoint(TRUNCATE)')
+  const free = setup.pragma('freelist_count', { simple: true }) as number
+  setup.close()
+  t.ok(free > 500, `${free} free pages before`)
+  const before = { size: statSync(file).size, rows: counts(file) }
+
+  const run = kb('vacuum', '--db', file)
+  t.equal(run.status, 0, run.stderr)
+  t.match(run.stdout, /^vacuumed .*kb\.sqlite: [\d.]+ MB → [\d.]+ MB \(\d+ free pages before\), seconds [\d.]+$/m)
+  const db = new Database(file, { readonly: true })
+  t.teardown(() => db.close())
+  t.equal(db.pragma('freelist_count', { simple: true }), 0, 'no free page left')
+  t.equal(db.pragma('integrity_check', { simple: true }), 'ok')
+  t.ok(statSync(file).size < before.size - free * 4096 * 0.9, `the file shrank by about the free pages (${before.size} → ${statSync(file).size} bytes)`)
+  t.same(counts(file), before.rows, 'the same articles and translations')
+})
+
+t.test('vacuum of a missing database fails and creates nothing', async (t) => {
+  const file = join(t.testdir(), 'nope', 'kb.sqlite')
+  const run = kb('vacuum', '--db', file)
+  t.equal(run.status, 1)
+  t.match(run.stderr, /vacuum failed: no database at .*nope/)
+  t.notOk(existsSync(file), 'no file made')
 })
