@@ -5,7 +5,7 @@ import type { Database } from 'better-sqlite3'
 import type { Config } from './config.ts'
 import problems, { sendProblem } from './plugins/problems.ts'
 import database from './plugins/database.ts'
-import openapi from './plugins/openapi.ts'
+import openapi, { DOCS_PREFIX } from './plugins/openapi.ts'
 import auth from './plugins/auth.ts'
 import caching from './plugins/caching.ts'
 import rateLimit from '@fastify/rate-limit'
@@ -69,18 +69,33 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(problems)
   await app.register(securityHeaders, {
-    // The /docs page (Swagger UI from the package's own assets) needs inline styles and data: images only.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        frameAncestors: ["'none'"]
-      }
+    // JSON: nothing to load, never framed; other sites' tools may fetch it
+    api: {
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+      xFrameOptions: { action: 'deny' },
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+      crossOriginOpenerPolicy: false,
+      originAgentCluster: false,
+      xDnsPrefetchControl: false,
+      xDownloadOptions: false,
+      xPermittedCrossDomainPolicies: false,
+      xXssProtection: false
     },
-    crossOriginResourcePolicy: { policy: 'cross-origin' }
+    // The /docs page (Swagger UI from the package's own assets) needs inline styles and data: images only.
+    pages: {
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          frameAncestors: ["'none'"]
+        }
+      },
+      crossOriginResourcePolicy: { policy: 'cross-origin' }
+    },
+    pagesPrefix: DOCS_PREFIX
   })
   await app.register(cors, {
     origin: options.config.corsOrigins.length > 0 ? options.config.corsOrigins : false,

@@ -9,6 +9,9 @@ import { PACKAGE_ROOT } from '../package-root.ts'
 
 const { version } = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
 
+/** Where the interactive reference (an HTML page and its assets) is served. */
+export const DOCS_PREFIX = '/docs'
+
 async function openapi (app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
@@ -40,7 +43,7 @@ async function openapi (app: FastifyInstance): Promise<void> {
     // Shared schemas become components named by their $id.
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) }
   })
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } })
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { docExpansion: 'list', deepLinking: true } })
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 }
 

@@ -1,6 +1,7 @@
-// Security at the edges: helmet's headers (with a CSP /docs can live with) on every response,
-// cached ones and problems included; CORS only for the configured origins; API keys and
-// cookies censored in the log, even where a request's headers are logged.
+// Security at the edges: helmet's headers on every response (a JSON API's set, and the whole
+// set with a CSP /docs can live with on the pages), cached ones and problems included; CORS
+// only for the configured origins; API keys and cookies censored in the log, even where a
+// request's headers are logged.
 import t from 'tap'
 import { Writable } from 'node:stream'
 import { join } from 'node:path'
@@ -12,10 +13,31 @@ import { buildTestApp, SEED_ID } from '../helpers/build-app.ts'
 
 const PORTAL = 'https://portal.example.com'
 
-t.test('security headers on content, cached content, problems and /docs', async (t) => {
+/** helmet's headers for HTML documents, which a JSON answer does without. */
+const PAGE_ONLY = ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection']
+
+t.test('API security headers on content, cached content, problems, health and unknown paths', async (t) => {
   const app = await buildTestApp(t)
-  const urls = [`/v1/articles/${SEED_ID}`, `/v1/articles/${SEED_ID}`, '/v1/articles/nope', '/v1/search?q=office', '/docs', '/health']
+  // /docsx and /v1/docs are not the pages
+  const urls = [`/v1/articles/${SEED_ID}`, `/v1/articles/${SEED_ID}`, '/v1/articles/nope', '/v1/search?q=office', '/health', '/v1/openapi.json', '/docsx', '/v1/docs']
   for (const url of urls) {
+    const res = await app.inject({ url })
+    t.equal(res.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'", `${url}: a JSON answer loads nothing and is never framed`)
+    t.equal(res.headers['x-frame-options'], 'DENY', `${url}: X-Frame-Options`)
+    t.equal(res.headers['x-content-type-options'], 'nosniff', `${url}: nosniff`)
+    t.match(String(res.headers['strict-transport-security']), /max-age=\d+/, `${url}: HSTS`)
+    t.equal(res.headers['cross-origin-resource-policy'], 'cross-origin', `${url}: other sites' tools may fetch it`)
+    t.equal(res.headers['referrer-policy'], 'no-referrer', `${url}: no referrer`)
+    t.equal(res.headers['x-powered-by'], undefined, `${url}: no X-Powered-By`)
+    for (const name of PAGE_ONLY) t.equal(res.headers[name], undefined, `${url}: no ${name}`)
+  }
+})
+
+t.test('the /docs pages get helmet\'s whole set, with a CSP the page can live with', async (t) => {
+  const app = await buildTestApp(t)
+  const page = await app.inject({ url: '/docs/' })
+  t.match(String(page.headers['content-type']), /text\/html/, 'the page is HTML')
+  for (const url of ['/docs', '/docs/', '/docs/json', '/docs/static/index.html', '/docs?x=1']) {
     const res = await app.inject({ url })
     const csp = String(res.headers['content-security-policy'])
     t.match(csp, /default-src 'self'/, `${url}: a CSP`)
@@ -25,9 +47,9 @@ t.test('security headers on content, cached content, problems and /docs', async 
     t.equal(res.headers['x-content-type-options'], 'nosniff', `${url}: nosniff`)
     t.match(String(res.headers['strict-transport-security']), /max-age=\d+/, `${url}: HSTS`)
     t.equal(res.headers['x-frame-options'], 'SAMEORIGIN', `${url}: X-Frame-Options`)
-    t.equal(res.headers['cross-origin-resource-policy'], 'cross-origin', `${url}: other sites' tools may fetch it`)
+    t.equal(res.headers['cross-origin-resource-policy'], 'cross-origin', `${url}: CORP`)
     t.equal(res.headers['referrer-policy'], 'no-referrer', `${url}: no referrer`)
-    t.equal(res.headers['x-powered-by'], undefined, `${url}: no X-Powered-By`)
+    for (const name of PAGE_ONLY) t.ok(res.headers[name] !== undefined, `${url}: ${name}`)
   }
 })
 
