@@ -90,8 +90,10 @@ export const PARSE_LIMITS = {
   delimiterWork: 250_000
 } as const
 
-// `[`, `*`, `_`, `~`
-const DELIMITER_SLOT: Record<number, number> = { 91: 0, 42: 1, 95: 2, 126: 3 }
+// `[`, `*`, `_`, `~` → 0..3, by character code (-1: none). A typed array: an object keyed by
+// these codes was a dictionary lookup per character, most of checkShape's time.
+const DELIMITER_SLOT = new Int8Array(128).fill(-1)
+for (const [code, slot] of [[91, 0], [42, 1], [95, 2], [126, 3]] as const) DELIMITER_SLOT[code] = slot
 
 const isGap = (text: string, at: number, end: number): boolean => at === end || text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9
 
@@ -148,8 +150,8 @@ function checkShape (text: string, firstLine: number | null): void {
       if (c !== 32 && c !== 9 && c !== 13) blank = false
       if (c === 124) blocks += 4
       else if (c === 60) blocks++
-      const slot = DELIMITER_SLOT[c]
-      if (slot !== undefined) {
+      const slot = c < 128 ? DELIMITER_SLOT[c]! : -1
+      if (slot !== -1) {
         // (k + 1)² - k²: the paragraph's squared count, kept up to date as it grows
         delimiterWork += 2 * counts[slot]! + 1
         counts[slot]!++
