@@ -17,9 +17,21 @@ export interface VacuumResult {
 const sizeOf = (file: string): number =>
   ['', '-wal'].reduce((sum, suffix) => sum + (existsSync(file + suffix) ? statSync(file + suffix).size : 0), 0)
 
-/** VACUUMs the database in `file` (which must exist) and folds the WAL back into it. */
+/**
+ * VACUUMs the database in `file` (which must exist and be a knowledge base) and folds the WAL
+ * back into it.
+ */
 export function vacuumDatabase (file: string): VacuumResult {
   if (!existsSync(file)) throw new Error(`no database at ${file}`)
+  // Read-only first: a file that is no knowledge base is left as it was (a writable open would
+  // already switch it to WAL)
+  const check = openDatabase(file, { readonly: true })
+  try {
+    const version = check.pragma('user_version', { simple: true }) as number
+    if (version === 0) throw new Error(`${file} is not a migrated knowledge base (schema version 0)`)
+  } finally {
+    check.close()
+  }
   const started = performance.now()
   const db = openDatabase(file)
   try {

@@ -122,6 +122,19 @@ t.test('vacuum returns free pages to the file system and keeps every row', async
   t.same(counts(file), before.rows, 'the same articles and translations')
 })
 
+t.test('vacuum of a SQLite file that is no knowledge base fails and leaves it as it was', async (t) => {
+  const file = join(t.testdir(), 'other.sqlite')
+  const other = new Database(file)
+  other.exec("CREATE TABLE notes (x TEXT); INSERT INTO notes VALUES ('keep'); CREATE TABLE junk (x TEXT); INSERT INTO junk SELECT hex(randomblob(2000)) FROM notes; DROP TABLE junk")
+  other.close()
+  const before = readFileSync(file)
+  const run = kb('vacuum', '--db', file)
+  t.equal(run.status, 1)
+  t.match(run.stderr, /vacuum failed: .*other\.sqlite is not a migrated knowledge base \(schema version 0\)/)
+  t.ok(readFileSync(file).equals(before), 'the file is byte for byte as it was (not vacuumed, not switched to WAL)')
+  t.notOk(existsSync(`${file}-wal`), 'no WAL made')
+})
+
 t.test('vacuum of a missing database fails and creates nothing', async (t) => {
   const file = join(t.testdir(), 'nope', 'kb.sqlite')
   const run = kb('vacuum', '--db', file)
