@@ -7,6 +7,7 @@ import Database from 'better-sqlite3'
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { openDatabase } from './connection.ts'
+import { fileSchemaVersion } from './migrate.ts'
 
 export interface BackupResult {
   file: string
@@ -42,12 +43,13 @@ export async function backupDatabase (source: string, target: string): Promise<B
   if (!existsSync(dirname(to))) throw new BackupError(`the folder ${dirname(to)} does not exist`)
   if (existsSync(to) && statSync(to).isDirectory()) throw new BackupError(`${target} is a folder; name the backup file`)
 
+  if (fileSchemaVersion(from) === 0) throw new BackupError(`${source} is not a migrated knowledge base (schema version 0)`)
+
   const db = openDatabase(from)
   const partial = join(dirname(to), `.${basename(to)}.partial-${process.pid}`)
   removeWithSidecars(partial)
   try {
     const version = db.pragma('user_version', { simple: true }) as number
-    if (version === 0) throw new BackupError(`${source} is not a migrated knowledge base (schema version 0)`)
     // The first step reads the size; returning the whole size makes the next step copy every
     // page at once: one read transaction, so writes by the server never restart the copy.
     let pages = 0

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Database } from 'better-sqlite3'
 import { PACKAGE_ROOT } from '../package-root.ts'
+import { openDatabase } from './connection.ts'
 
 export const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'migrations')
 
@@ -33,6 +34,19 @@ export function loadMigrations (dir: string = MIGRATIONS_DIR): Migration[] {
 
 export function schemaVersion (db: Database): number {
   return db.pragma('user_version', { simple: true }) as number
+}
+
+/**
+ * The schema version of the database in `file` (0: no knowledge base), read through a read-only
+ * connection: another SQLite file stays as it was (a writable open would switch it to WAL).
+ */
+export function fileSchemaVersion (file: string): number {
+  const db = openDatabase(file, { readonly: true })
+  try {
+    return schemaVersion(db)
+  } finally {
+    db.close()
+  }
 }
 
 /** Applies what is missing; returns the names applied (none when up to date). */

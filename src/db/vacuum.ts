@@ -4,6 +4,7 @@
 // wait for it like for any import batch, so run it in a quiet moment.
 import { existsSync, statSync } from 'node:fs'
 import { openDatabase } from './connection.ts'
+import { fileSchemaVersion } from './migrate.ts'
 
 export interface VacuumResult {
   bytesBefore: number
@@ -23,15 +24,7 @@ const sizeOf = (file: string): number =>
  */
 export function vacuumDatabase (file: string): VacuumResult {
   if (!existsSync(file)) throw new Error(`no database at ${file}`)
-  // Read-only first: a file that is no knowledge base is left as it was (a writable open would
-  // already switch it to WAL)
-  const check = openDatabase(file, { readonly: true })
-  try {
-    const version = check.pragma('user_version', { simple: true }) as number
-    if (version === 0) throw new Error(`${file} is not a migrated knowledge base (schema version 0)`)
-  } finally {
-    check.close()
-  }
+  if (fileSchemaVersion(file) === 0) throw new Error(`${file} is not a migrated knowledge base (schema version 0)`)
   const started = performance.now()
   const db = openDatabase(file)
   try {

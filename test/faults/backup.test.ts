@@ -2,7 +2,7 @@
 // every translation with its blocks), migrated like the source, holds at least everything that
 // existed when it started, and restoring it (server stopped, file copied to KB_DB) serves it.
 import t from 'tap'
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { openDatabase } from '../../src/db/connection.ts'
@@ -163,4 +163,16 @@ t.test('kb backup refuses what it cannot copy, and creates nothing', async (t) =
   t.notOk(existsSync(join(dir, 'out.sqlite')), 'nor a backup')
   const usage = kbSync(['backup', '--db', join(dir, 'typo.sqlite')])
   t.equal(usage.status, 2, 'no target file: exit 2')
+  // Another SQLite file: refused, and left byte for byte as it was (not switched to WAL)
+  const otherFile = join(dir, 'other.sqlite')
+  const other = new Database(otherFile)
+  other.exec("CREATE TABLE notes (x TEXT); INSERT INTO notes VALUES ('keep')")
+  other.close()
+  const before = readFileSync(otherFile)
+  const notKb = kbSync(['backup', join(dir, 'out.sqlite'), '--db', otherFile])
+  t.equal(notKb.status, 1, 'a SQLite file that is no knowledge base: exit 1')
+  t.match(notKb.stderr, /backup failed: .*other\.sqlite is not a migrated knowledge base \(schema version 0\)/)
+  t.ok(readFileSync(otherFile).equals(before), 'the file is as it was')
+  t.notOk(existsSync(`${otherFile}-wal`), 'no WAL made')
+  t.notOk(existsSync(join(dir, 'out.sqlite')), 'no backup')
 })
