@@ -35,7 +35,7 @@ export function helmetHeaders (options: HelmetOptions): Record<string, string> {
 }
 
 /** Whether a request URL (path and query) is `prefix` or under it. */
-export function isUnder (url: string, prefix: string): boolean {
+function isUnder (url: string, prefix: string): boolean {
   if (!url.startsWith(prefix)) return false
   const next = url.charCodeAt(prefix.length)
   // the end, `/`, `?`
