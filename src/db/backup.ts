@@ -7,7 +7,7 @@ import Database from 'better-sqlite3'
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { openDatabase } from './connection.ts'
-import { fileSchemaVersion } from './migrate.ts'
+import { fileSchemaVersion, schemaVersion } from './migrate.ts'
 
 export interface BackupResult {
   file: string
@@ -49,7 +49,7 @@ export async function backupDatabase (source: string, target: string): Promise<B
   const partial = join(dirname(to), `.${basename(to)}.partial-${process.pid}`)
   removeWithSidecars(partial)
   try {
-    const version = db.pragma('user_version', { simple: true }) as number
+    const version = schemaVersion(db)
     // The first step reads the size; returning the whole size makes the next step copy every
     // page at once: one read transaction, so writes by the server never restart the copy.
     let pages = 0
@@ -67,10 +67,10 @@ export async function backupDatabase (source: string, target: string): Promise<B
       copy.pragma('journal_mode = DELETE')
       const integrity = copy.pragma('integrity_check', { simple: true })
       if (integrity !== 'ok') throw new BackupError(`the copy failed its integrity check: ${String(integrity)}`)
-      const schemaVersion = copy.pragma('user_version', { simple: true }) as number
-      if (schemaVersion !== version) throw new BackupError(`the copy is at schema version ${schemaVersion}, the database at ${version}`)
+      const copyVersion = schemaVersion(copy)
+      if (copyVersion !== version) throw new BackupError(`the copy is at schema version ${copyVersion}, the database at ${version}`)
       const articles = copy.prepare('SELECT count(*) FROM articles').pluck().get() as number
-      result = { pages: pages || (copy.pragma('page_count', { simple: true }) as number), schemaVersion, articles }
+      result = { pages: pages || (copy.pragma('page_count', { simple: true }) as number), schemaVersion: copyVersion, articles }
     } finally {
       copy.close()
     }
