@@ -47,24 +47,39 @@ export default async function scenarioRoutes (fastify: FastifyInstance): Promise
     schema: {
       tags: ['scenarios'],
       summary: 'Get the articles of a scenario',
-      description: 'The articles whose ms.custom carries this scenario id, with titles in the negotiated locale. An id no article carries is a 404.',
+      description: 'The articles whose ms.custom carries this scenario id, ordered by id, a page at a time (`next`, and a Link header, while more follow), with titles in the negotiated locale. An id no article carries is a 404.',
       params: ScenarioIdParam,
-      querystring: Type.Object({ locale: LocaleQuery }, { additionalProperties: false }),
+      querystring: Type.Object({ locale: LocaleQuery, limit: LimitQuery, cursor: CursorQuery }, { additionalProperties: false }),
       response: {
         200: Type.Object({
           scenarioId: Type.String(),
           locale: LocaleInfoRef,
-          articles: Type.Array(Type.Ref('ArticleSummary'))
-        }, { description: 'The articles of the scenario' }),
+          articles: Type.Array(Type.Ref('ArticleSummary')),
+          next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page; null on the last' })
+        }, { description: 'A page of the articles of the scenario' }),
         ...problemResponses
       }
     }
   }, async (request, reply) => {
     const { scenarioId } = request.params
-    const rows = repo.list({ scenario: scenarioId, limit: 1000 })
-    if (rows.length === 0) throw new Errors.ScenarioNotFound(scenarioId)
+    const limit = request.query.limit ?? 20
+    let after: string | undefined
+    if (request.query.cursor !== undefined) {
+      const cursor = decodeCursor(request.query.cursor, config.cursorSecret, 'scenario')
+      // A cursor pages through the scenario it was issued for only.
+      if (cursor.s !== scenarioId) throw new Errors.InvalidCursor()
+      after = String(cursor.a)
+    }
+    const rows = repo.list({ scenario: scenarioId, afterId: after, limit: limit + 1 })
+    if (rows.length === 0 && (after === undefined || repo.list({ scenario: scenarioId, limit: 1 }).length === 0)) {
+      throw new Errors.ScenarioNotFound(scenarioId)
+    }
     const locale = serveLocale(request, reply, repo.allLocales(), request.query.locale)
-    const articles = rows.map((r) => summaryView(r, locale.served, repo.title))
-    return { scenarioId, locale, articles }
+    const page = rows.slice(0, limit)
+    const last = page.at(-1)
+    const next = rows.length > limit && last ? encodeCursor({ k: 'scenario', s: scenarioId, a: last.id }, config.cursorSecret) : null
+    setNextLink(request, reply, next)
+    const articles = page.map((r) => summaryView(r, locale.served, repo.title))
+    return { scenarioId, locale, articles, next }
   })
 }

@@ -67,7 +67,7 @@ t.test('the document holds every new operation with its security scheme', async 
     t.ok(format, `GET ${path} documents ?format=`)
     t.match(JSON.stringify(format?.schema), /markdown[\s\S]*html[\s\S]*text/, `GET ${path}: format is markdown, html or text`)
   }
-  for (const path of ['/v1/articles', '/v1/scenarios']) {
+  for (const path of ['/v1/articles', '/v1/scenarios', '/v1/scenarios/{scenarioId}']) {
     const names = doc.paths[path]?.get?.parameters?.filter((p) => p.in === 'query').map((p) => p.name) ?? []
     t.ok(names.includes('cursor') && names.includes('limit'), `GET ${path} documents cursor and limit`)
   }

@@ -178,6 +178,21 @@ t.test('an over-long or undecodable id is a problem too, not fastify\'s own JSON
   t.same(snapshot(app), before, 'nothing stored')
 })
 
+t.test('a scenario\'s next page after its last articles were deleted is empty; with none left, a 404', async (t) => {
+  const { app, token } = await writer(t)
+  for (const id of ['paged-a', 'paged-b']) t.equal((await putArticle(app, id, simpleArticle({ title: id, scenarios: ['777'] }), token)).statusCode, 201)
+  const first = (await app.inject('/v1/scenarios/777?limit=1')).json()
+  t.same(first.articles.map((a: { id: string }) => a.id), ['paged-a'])
+  const next = `/v1/scenarios/777?limit=1&cursor=${encodeURIComponent(first.next)}`
+  t.equal((await app.inject({ method: 'DELETE', url: '/v1/articles/paged-b', headers: bearer(token) })).statusCode, 204)
+  const rest = await app.inject(next)
+  t.equal(rest.statusCode, 200, 'the scenario still has an article')
+  t.same(rest.json().articles, [], 'nothing after the cursor')
+  t.equal(rest.json().next, null)
+  t.equal((await app.inject({ method: 'DELETE', url: '/v1/articles/paged-a', headers: bearer(token) })).statusCode, 204)
+  expectProblem(t, await app.inject(next), 404, 'KB_SCENARIO_NOT_FOUND', 'no article carries it any more')
+})
+
 t.test('DELETE is a 204, then the article is gone; a second DELETE is a 404', async (t) => {
   const { app, token } = await writer(t)
   const etag = await etagOf(app, `/v1/articles/${SEED_ID}`)

@@ -61,7 +61,7 @@ const SLOTS = [
   '/v1/articles/{v}', '/v1/articles/{v}/steps', '/v1/articles/{v}/links', '/v1/articles/{v}/translations', '/v1/articles/{v}/stats', `/v1/articles/${ID}/{v}`,
   '/v1/articles?scenario={v}', '/v1/articles?audience={v}', '/v1/articles?available={v}', '/v1/articles?locale={v}', '/v1/articles?limit={v}', '/v1/articles?cursor={v}',
   `/v1/articles/${ID}?locale={v}`, `/v1/articles/${ID}?format={v}`, `/v1/articles/${ID}/steps?locale={v}&format={v}`, `/v1/articles/${ID}/links?locale={v}&format={v}`,
-  '/v1/scenarios/{v}', '/v1/scenarios/3509?locale={v}', '/v1/scenarios?limit={v}', '/v1/scenarios?cursor={v}',
+  '/v1/scenarios/{v}', '/v1/scenarios/3509?locale={v}', '/v1/scenarios/2000023?limit={v}', '/v1/scenarios/2000023?cursor={v}', '/v1/scenarios?limit={v}', '/v1/scenarios?cursor={v}',
   '/v1/changes?cursor={v}', '/v1/changes?limit={v}', '/v1/locales?{v}={v}',
   '/v1/search?q={v}', '/v1/search?q=office&locale={v}', '/v1/search?q=office&limit={v}', '/v1/search?q=office&cursor={v}', '/v1/search?q=office&scenario={v}&audience={v}',
   '/v1/{v}', '/{v}', '/docs/{v}', '/docs/static/{v}', '/health?x={v}', '/ready?{v}', '/v1/openapi.json?{v}'

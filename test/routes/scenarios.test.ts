@@ -2,7 +2,7 @@
 // test corpus.
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, getJson, SEED_ID } from '../helpers/build-app.ts'
+import { buildTestApp, expectProblem, getJson, SEED_ID } from '../helpers/build-app.ts'
 
 /** Distinct scenario ids in the corpus's ms.custom values. */
 const SCENARIOS = 134
@@ -41,10 +41,11 @@ t.test('GET /v1/scenarios pages through every scenario id once, in order', async
   t.equal(byDefault.items.length, 20, 'the default page size is 20')
   t.same(byDefault.items, items.slice(0, 20), 'the same first page')
 
-  // Each count agrees with the scenario's own article list
+  // Each count agrees with the scenario's own article list (at most 20 a page: none has more here)
   for (const item of items) {
     const { body } = await getJson(t, app, `/v1/scenarios/${encodeURIComponent(item.scenarioId)}`)
     t.equal(body.articles.length, item.articles, `${item.scenarioId}: ${item.articles} article(s)`)
+    t.equal(body.next, null, `${item.scenarioId}: one page`)
   }
 })
 
@@ -71,6 +72,42 @@ t.test('GET /v1/scenarios/:scenarioId', async (t) => {
   }
   const { body: list } = await getJson(t, app, '/v1/articles?scenario=2000023&locale=de')
   t.same(six.articles, list.items, 'the same articles as /v1/articles?scenario=')
+})
+
+t.test('GET /v1/scenarios/:scenarioId pages through its articles', async (t) => {
+  const { body: all } = await getJson(t, app, '/v1/scenarios/2000023?limit=100')
+  t.equal(all.articles.length, 6)
+  t.equal(all.next, null, 'no next page when all fit')
+
+  const pages: Array<Array<{ id: string }>> = []
+  let url = '/v1/scenarios/2000023?limit=4&locale=ja'
+  for (;;) {
+    const { res, body } = await getJson(t, app, url)
+    pages.push(body.articles)
+    t.ok(body.articles.length <= 4, 'at most limit articles')
+    if (body.next === null) {
+      t.notOk(res.headers.link, 'no Link header on the last page')
+      break
+    }
+    t.equal(res.headers.link, `</v1/scenarios/2000023?limit=4&locale=ja&cursor=${encodeURIComponent(body.next)}>; rel="next"`, 'Link rel="next" keeps the query')
+    url = `/v1/scenarios/2000023?limit=4&locale=ja&cursor=${encodeURIComponent(body.next)}`
+    if (pages.length > 3) { t.fail('too many pages'); break }
+  }
+  t.same(pages.map((p) => p.length), [4, 2], 'two pages: 4 and 2')
+  const { body: allJa } = await getJson(t, app, '/v1/scenarios/2000023?limit=100&locale=ja')
+  t.same(pages.flat(), allJa.articles, 'the pages hold every article once, in order')
+
+  const { body: first } = await getJson(t, app, '/v1/scenarios/2000023?limit=2')
+  t.type(first.next, 'string')
+  const cursor = encodeURIComponent(first.next)
+  const other = await app.inject(`/v1/scenarios/3509?cursor=${cursor}`)
+  expectProblem(t, app, other, { status: 400, code: 'KB_INVALID_CURSOR' })
+  const { body: articles } = await getJson(t, app, '/v1/articles?scenario=2000023&limit=2')
+  expectProblem(t, app, await app.inject(`/v1/scenarios/2000023?cursor=${encodeURIComponent(articles.next)}`), { status: 400, code: 'KB_INVALID_CURSOR' })
+  expectProblem(t, app, await app.inject(`/v1/articles?cursor=${cursor}`), { status: 400, code: 'KB_INVALID_CURSOR' })
+  expectProblem(t, app, await app.inject('/v1/scenarios/2000023?limit=0'), { status: 400, code: 'KB_VALIDATION' })
+  expectProblem(t, app, await app.inject('/v1/scenarios/2000023?limit=101'), { status: 400, code: 'KB_VALIDATION' })
+  expectProblem(t, app, await app.inject('/v1/scenarios/424242?limit=5'), { status: 404, code: 'KB_SCENARIO_NOT_FOUND' })
 })
 
 t.test('GET /v1/locales', async (t) => {
