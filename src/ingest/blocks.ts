@@ -79,13 +79,54 @@ function plainMarkdown (children: PhrasingContent[]): string | null {
   return value === value.trim() && PLAIN.test(value) && !ESCAPED_BY_CONTEXT.test(value) ? value : null
 }
 
-export function richText (children: PhrasingContent[]): RichText {
+export function richText (children: PhrasingContent[], batch?: MarkdownBatch): RichText {
   const plain = plainMarkdown(children)
   if (plain !== null) return { markdown: plain, text: collapse(plain) }
   const paragraph: Paragraph = { type: 'paragraph', children }
-  return {
-    markdown: toMarkdown(paragraph, markdownOptions).trim(),
-    text: collapse(toString(paragraph, { includeHtml: false }))
+  const text = collapse(toString(paragraph, { includeHtml: false }))
+  // Without text, the caller looks at the Markdown at once (an image, or nothing to keep).
+  return { markdown: batch && text !== '' ? batch.add(paragraph) : toMarkdown(paragraph, markdownOptions).trim(), text }
+}
+
+/**
+ * The rich paragraphs of one document, written by one toMarkdown call instead of one each:
+ * a call costs ~30 µs before any work (it builds its handlers and unsafe patterns afresh), and
+ * a document has tens of such paragraphs. As a root's children, toMarkdown writes each paragraph
+ * as it writes it alone (same handlers, a line break before and after) and joins them with one
+ * blank line; a paragraph's Markdown holds no blank line, so the output splits back into them.
+ * Should it not split into exactly as many pieces, each paragraph is written alone.
+ * Until `resolve`, a batched paragraph's markdown is a placeholder: NUL and its index (parsed
+ * Markdown never holds a NUL: micromark replaces it).
+ */
+export class MarkdownBatch {
+  private readonly paragraphs: Paragraph[] = []
+
+  add (paragraph: Paragraph): string {
+    this.paragraphs.push(paragraph)
+    return `\0${this.paragraphs.length - 1}`
+  }
+
+  /** Writes the Markdown of every paragraph added, in place of the placeholders in `blocks` and `title`. */
+  resolve (blocks: Block[], title: RichText | null): void {
+    if (this.paragraphs.length === 0) return
+    let pieces = toMarkdown({ type: 'root', children: this.paragraphs }, markdownOptions).split('\n\n')
+    if (pieces.length !== this.paragraphs.length) pieces = this.paragraphs.map((p) => toMarkdown(p, markdownOptions))
+    const fill = (r: RichText): void => {
+      if (r.markdown.charCodeAt(0) === 0) r.markdown = pieces[Number(r.markdown.slice(1))]!.trim()
+    }
+    const walk = (list: Block[]): void => {
+      for (const b of list) {
+        if (b.type === 'heading' || b.type === 'paragraph') fill(b)
+        else if (b.type === 'callout') walk(b.blocks)
+        else if (b.type === 'list') for (const item of b.items) walk(item.blocks)
+        else if (b.type === 'table') {
+          b.header.forEach(fill)
+          for (const row of b.rows) row.forEach(fill)
+        }
+      }
+    }
+    walk(blocks)
+    if (title) fill(title)
   }
 }
 
@@ -176,10 +217,11 @@ export function buildBlocks (root: Root, agree?: BlockBuild, resolveUrl?: (url: 
     }
   }
   findDefinitions(root.children)
+  const batch = new MarkdownBatch()
   const rich = (children: PhrasingContent[], blockId: string): RichText => {
     collectLinks(children, blockId, definitions, links)
     if (resolveUrl) absolutize(children, resolveUrl)
-    return richText(children)
+    return richText(children, batch)
   }
 
   const paragraphOrCallout = (node: Paragraph, id: string, path: string, allowCallout: boolean): Block | null => {
@@ -212,7 +254,7 @@ export function buildBlocks (root: Root, agree?: BlockBuild, resolveUrl?: (url: 
           const a = node.children.find((c) => c.type === 'html' && anchorOf(c.value) !== null)
           const children = node.children.filter((c) => c.type !== 'html' || !/^<\/?a\b/i.test(c.value))
           if (node.depth === 1 && title === null && prefix === '') {
-            title = richText(children)
+            title = richText(children, batch)
             anchor = a && a.type === 'html' ? anchorOf(a.value) : null
             return
           }
@@ -276,6 +318,7 @@ export function buildBlocks (root: Root, agree?: BlockBuild, resolveUrl?: (url: 
   }
 
   const blocks = convert(root.children, '', false)
+  batch.resolve(blocks, title)
   return { blocks, title, anchor, decisions, links }
 }
 
