@@ -117,6 +117,12 @@ t.test('front matter variants', async (t) => {
   t.same(withFrontMatter('ms.custom:').scenarioIds, [], 'empty')
   t.same(withFrontMatter('title: no scenario').scenarioIds, [], 'missing')
   t.same(withFrontMatter('ms.custom:\n- "1"\n- "1"').scenarioIds, ['1'], 'duplicates once')
+  t.same(withFrontMatter('ms.custom: 0123').scenarioIds, ['0123'], 'a number keeps its leading zero (every scalar a string)')
+  t.same(withFrontMatter('ms.custom: 1\nms.custom: 2').scenarioIds, ['2'], 'a repeated key: the last value')
+  t.same(withFrontMatter('ms.custom: [7, "8"]').scenarioIds, ['7', '8'], 'a flow list')
+  t.same(withFrontMatter('x: &ids 9\nms.custom:\n- *ids\n- *ids').scenarioIds, ['9'], 'aliases')
+  t.equal(withFrontMatter('ms.date: 2021-04-30').meta.date, '2021-04-30', 'an ISO date stays as written, no Date')
+  t.equal(withFrontMatter('ms.audience: \nms.topic: article').meta.audience, null, 'an empty value is absent')
 
   t.equal(withFrontMatter('audience: ITPro').meta.audience, 'ITPro', '`audience:` instead of `ms.audience:`')
   t.equal(withFrontMatter('ms.audience: Admin').meta.audience, 'Admin')
