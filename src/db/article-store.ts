@@ -69,10 +69,25 @@ export class ArticleStore {
   // search: the full-text index is written in the same transaction as the article
   private readonly search: SearchIndexWriter
 
-  constructor (db: Database) {
+  /**
+   * `holdFullText`: for a bulk writer that stores each article in a savepoint of one larger
+   * transaction (WriteBatch): the full-text rows wait for `flushSearch()`, which the batch
+   * calls before it commits (see SearchIndexWriter).
+   */
+  constructor (db: Database, options: { holdFullText?: boolean } = {}) {
     this.db = db
     this.s = prepareStatements(db)
-    this.search = new SearchIndexWriter(db)
+    this.search = new SearchIndexWriter(db, options)
+  }
+
+  /** Writes the held full-text rows (with holdFullText): before COMMIT, no savepoint open. */
+  flushSearch (): void {
+    this.search.flush()
+  }
+
+  /** Forgets the held full-text rows: the transaction that stored them was rolled back. */
+  discardSearch (): void {
+    this.search.discard()
   }
 
   /** Files are told apart by article, form and locale: the ja-JP side-by-side and plain files are two sources. */
@@ -91,6 +106,17 @@ export class ArticleStore {
   }
 
   store (article: ParsedArticle, file: SourceFile, now: string = new Date().toISOString()): StoreResult {
+    // A failed store rolls its savepoint back, and the full-text rows it held or dropped with it.
+    const mark = this.search.mark()
+    try {
+      return this.storeInTransaction(article, file, now)
+    } catch (err) {
+      this.search.rollbackTo(mark)
+      throw err
+    }
+  }
+
+  private storeInTransaction (article: ParsedArticle, file: SourceFile, now: string): StoreResult {
     return this.db.transaction((): StoreResult => {
       if (this.isUnchanged(article, file)) return { status: 'unchanged', translations: 0, steps: 0, links: 0 }
       const key = ArticleStore.sourceKey(article)

@@ -54,7 +54,8 @@ export const WRITE_GAP_MS = 5
  * WRITE_HOLD_MS; then the lock is left free for WRITE_GAP_MS, so a server's feedback post or
  * PUT waits tens of milliseconds, not until the import ends. A failed write rolls back its own
  * savepoint only. Fewer commits are most of an import's store time saved: SQLite writes each
- * changed page once per commit, and FTS5 flushes and merges its pending terms once per commit.
+ * changed page once per commit, and FTS5 flushes and merges its pending terms once per commit
+ * when the full-text rows are written at the batch's top level (`held`), not in the savepoints.
  * Call `commit()` before waiting for anything else and at the end.
  */
 export class WriteBatch {
@@ -62,17 +63,24 @@ export class WriteBatch {
   private readonly db: Database
   private readonly now: () => number
   private readonly pause: (ms: number) => void
+  private readonly held: HeldWrites | null
 
-  constructor (db: Database, options: { now?: () => number, pause?: (ms: number) => void } = {}) {
+  /** `held`: writes the batch's writes held back, to make before it commits (ArticleStore's full-text rows). */
+  constructor (db: Database, options: { now?: () => number, pause?: (ms: number) => void, held?: HeldWrites } = {}) {
     this.db = db
     this.now = options.now ?? (() => performance.now())
     this.pause = options.pause ?? sleepSync
+    this.held = options.held ?? null
   }
 
   write<T> (write: () => T): T {
     if (this.openedAt === null) {
-      // Inside a caller's own transaction, the write is simply part of it.
-      if (this.db.inTransaction) return write()
+      // Inside a caller's own transaction, the write is simply part of it, held writes included.
+      if (this.db.inTransaction) {
+        const result = write()
+        this.held?.flush()
+        return result
+      }
       this.db.exec('BEGIN IMMEDIATE')
       this.openedAt = this.now()
     }
@@ -91,13 +99,31 @@ export class WriteBatch {
     return this.openedAt === null ? null : Math.max(0, WRITE_HOLD_MS - (this.now() - this.openedAt))
   }
 
-  /** Commits the open batch, if any. */
+  /** Commits the open batch, if any, with the writes it held back. */
   commit (): void {
     if (this.openedAt === null) return
     this.openedAt = null
     // An error SQLite rolls a whole transaction back for leaves nothing to commit.
-    if (this.db.inTransaction) this.db.exec('COMMIT')
+    if (!this.db.inTransaction) {
+      this.held?.discard()
+      return
+    }
+    try {
+      this.held?.flush()
+    } catch (err) {
+      // Committed without them, the batch's articles would be missing from the search index
+      this.held?.discard()
+      this.db.exec('ROLLBACK')
+      throw err
+    }
+    this.db.exec('COMMIT')
   }
+}
+
+/** Writes held back until a batch commits: made at its top level, or forgotten with it. */
+export interface HeldWrites {
+  flush: () => void
+  discard: () => void
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4))

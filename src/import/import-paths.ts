@@ -125,10 +125,15 @@ export class ImportTally {
   private readonly db: Database
   private readonly optimizeAfter: number
 
+  /** The run's article store: it holds each batch's full-text rows until the batch commits. */
+  readonly writer: ArticleStore
+
   constructor (db: Database, files: number, missing: ImportFailure[], optimizeAfter = OPTIMIZE_AFTER_DOCUMENTS) {
     this.db = db
     this.optimizeAfter = optimizeAfter
-    this.batch = new WriteBatch(db)
+    const writer = new ArticleStore(db, { holdFullText: true })
+    this.writer = writer
+    this.batch = new WriteBatch(db, { held: { flush: () => writer.flushSearch(), discard: () => writer.discardSearch() } })
     this.summary = { files, articles: 0, translations: 0, steps: 0, links: 0, unchanged: 0, superseded: 0, skipped: 0, failed: 0, failures: [...missing], seconds: 0 }
   }
 
@@ -173,9 +178,9 @@ export class ImportTally {
 
 /** Imports in this thread: parse, then store, one file after the other. */
 export function importPaths (db: Database, paths: string[], options: ImportOptions = {}): ImportSummary {
-  const store = new ArticleStore(db)
   const { candidates, missing } = collectFiles(paths)
   const tally = new ImportTally(db, candidates.length, missing, options.optimizeAfter)
+  const store = tally.writer
   const sourceSides = new SourceSideCache()
   try {
     candidates.forEach((c, i) => {

@@ -4,7 +4,6 @@ import { Worker } from 'node:worker_threads'
 import { setTimeout as delay } from 'node:timers/promises'
 import { availableParallelism } from 'node:os'
 import type { Database } from 'better-sqlite3'
-import { ArticleStore } from '../db/article-store.ts'
 import { WRITE_GAP_MS } from '../db/write-retry.ts'
 import { ParseError, type ParseResult } from '../ingest/parse-article.ts'
 import { collectFiles, ImportTally, importPaths, prepareFile, type ImportOptions, type ImportSummary, type Prepared } from './import-paths.ts'
@@ -40,8 +39,8 @@ export async function importPathsParallel (db: Database, paths: string[], option
   const { candidates, missing } = collectFiles(paths)
   if (threads < 2 || candidates.length < MIN_FILES) return importPaths(db, paths, options)
 
-  const store = new ArticleStore(db)
   const tally = new ImportTally(db, candidates.length, missing, options.optimizeAfter)
+  const store = tally.writer
   const workers = Array.from({ length: threads }, () => startWorker())
   const pending = new Map<number, { resolve: (r: WorkerReply) => void }>()
   for (const w of workers) {

@@ -134,8 +134,21 @@ export function indexColumnsOf (doc: SearchDocument, articleId: string): string[
 
 interface MissingRow { id: number, article_id: string, locale: string, title: string }
 
+/** A translation's full-text rows, held back until the batch it belongs to commits (see SearchIndexWriter). */
+interface HeldRows { doc: unknown[], words: string }
+
 export class SearchIndexWriter {
   private readonly db: Database
+  /**
+   * With `holdFullText` (imports): the FTS5 rows of each translation wait here and are written
+   * by `flush()` just before the batch commits, with no savepoint open. FTS5 writes its
+   * pending terms to disk as a new segment whenever a savepoint opens or is released after a
+   * write (its xSavepoint/xRelease), and every document of a batch is stored in a savepoint of
+   * its own: written at once, each document became a segment of its own and FTS5 merged them
+   * all the time (3,000 documents into one FTS5 table: 627 ms with a savepoint each, 86 ms in
+   * one go). search_sources, an ordinary table, is written at once.
+   */
+  private readonly held: Map<number, HeldRows> | null
   private readonly insertDoc: Statement
   private readonly insertSource: Statement
   private readonly insertWords: Statement
@@ -148,8 +161,9 @@ export class SearchIndexWriter {
   private readonly blocksOf: Statement
   private readonly linksOf: Statement
 
-  constructor (db: Database) {
+  constructor (db: Database, options: { holdFullText?: boolean } = {}) {
     this.db = db
+    this.held = options.holdFullText === true ? new Map() : null
     this.insertDoc = db.prepare('INSERT INTO search_docs (rowid, title, keywords, codes, messages, headings, steps, callouts, body, locale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
     this.insertSource = db.prepare('INSERT INTO search_sources (translation_id, title, headings, steps, callouts, body) VALUES (?, ?, ?, ?, ?, ?)')
     this.insertWords = db.prepare('INSERT INTO search_words (rowid, words) VALUES (?, ?)')
@@ -172,16 +186,48 @@ export class SearchIndexWriter {
     this.remove(translationId)
     const doc = searchDocumentOf(t)
     const columns = indexColumnsOf(doc, articleId)
-    this.insertDoc.run(translationId, ...columns, localeToken(t.locale))
     this.insertSource.run(translationId, doc.title, doc.headings.join('\n'), JSON.stringify(doc.steps), doc.callouts.join('\n'), doc.body.join('\n'))
-    this.insertWords.run(translationId, columns.join('\n'))
+    const rows: HeldRows = { doc: [translationId, ...columns, localeToken(t.locale)], words: columns.join('\n') }
+    if (this.held) this.held.set(translationId, rows)
+    else this.write(translationId, rows)
+  }
+
+  private write (translationId: number, rows: HeldRows): void {
+    this.insertDoc.run(...rows.doc)
+    this.insertWords.run(translationId, rows.words)
   }
 
   /** Call before the translation row goes: FTS5 tables know nothing of foreign keys. */
   remove (translationId: number): void {
-    this.deleteDoc.run(translationId)
-    this.deleteWords.run(translationId)
+    // Rows still held were never written; index() removed any older ones before holding them.
+    if (!this.held?.delete(translationId)) {
+      this.deleteDoc.run(translationId)
+      this.deleteWords.run(translationId)
+    }
     this.deleteSource.run(translationId)
+  }
+
+  /** Writes the held full-text rows: call in the batch's transaction, with no savepoint open, before COMMIT. */
+  flush (): void {
+    if (!this.held) return
+    for (const [id, rows] of this.held) this.write(id, rows)
+    this.held.clear()
+  }
+
+  /** Forgets the held rows: their transaction was rolled back. */
+  discard (): void {
+    this.held?.clear()
+  }
+
+  /** The rows held now, to go back to when a savepoint that holds more or fewer is rolled back. */
+  mark (): Map<number, HeldRows> | null {
+    return this.held && new Map(this.held)
+  }
+
+  rollbackTo (mark: Map<number, HeldRows> | null): void {
+    if (!this.held || !mark) return
+    this.held.clear()
+    for (const [id, rows] of mark) this.held.set(id, rows)
   }
 
   removeArticle (articleId: string): void {

@@ -6,6 +6,8 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { collectFiles, importPaths } from '../../src/import/import-paths.ts'
+import { ArticleStore } from '../../src/db/article-store.ts'
+import { WriteBatch } from '../../src/db/write-retry.ts'
 import { importPathsParallel } from '../../src/import/parallel-import.ts'
 import { parseArticle, SourceSideCache } from '../../src/ingest/parse-article.ts'
 import type { Database } from '../../src/db/connection.ts'
@@ -116,4 +118,47 @@ t.test('a large import leaves each full-text index in one segment; searches find
   t.same(segments(optimized), [1, 1], 'one segment each when the run wrote optimizeAfter documents')
   t.same(found(optimized), found(plain), 'the same documents in the same order')
   t.same(importPaths(optimized, corpusPaths, { optimizeAfter: 0 }).translations, 0, 'a run that wrote nothing does not optimize')
+})
+
+t.test('a batch writes its full-text rows when it commits, in one segment; a failed store takes its own with it', async (t) => {
+  const { db } = freshDb(t)
+  const segments = (table: string): number => db.prepare(`SELECT count(DISTINCT segid) FROM ${table}_idx`).pluck().get() as number
+  const count = (table: string): number => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number
+  // As ImportTally wires them, with a clock that stands still: one batch until commit()
+  const writer = new ArticleStore(db, { holdFullText: true })
+  const batch = new WriteBatch(db, { now: () => 0, held: { flush: () => writer.flushSearch(), discard: () => writer.discardSearch() } })
+  const store = (text: string, id: string, hash: string): unknown => {
+    const parsed = parseArticle(text, { path: `ja-JP/${id}.md` })
+    if (parsed.kind !== 'article') throw new Error('not an article')
+    return batch.write(() => writer.store(parsed.article, { path: `/corpus/ja-JP/${id}.md`, contentHash: hash }))
+  }
+  // Eight articles (ja-JP and en-US each) in one batch
+  for (let i = 1; i <= 8; i++) store(seedText, `article-${i}`, `h${i}`)
+  t.ok(db.inTransaction, 'one batch, still open')
+  t.equal(count('translations'), 16)
+  t.equal(count('search_sources'), 16, 'the ordinary table is written at once')
+  t.equal(count('search_docs'), 0, 'the full-text rows wait for the commit')
+
+  // A store that fails after indexing (here: its change event), replacing what the batch holds
+  db.exec("CREATE TABLE boom (x); CREATE TRIGGER boom BEFORE INSERT ON changes WHEN (SELECT count(*) FROM boom) > 0 BEGIN SELECT RAISE(ABORT, 'boom'); END")
+  db.exec('INSERT INTO boom VALUES (1)')
+  const changed = seedText.replace('Office をライセンス認証することができない</span><span class="sxs-lookup">', 'Zebra crossing</span><span class="sxs-lookup">')
+  t.not(changed, seedText)
+  t.throws(() => store(changed, 'article-3', 'changed'), /boom/, 'the failed store')
+  db.exec('DELETE FROM boom')
+  batch.commit()
+  t.notOk(db.inTransaction)
+  t.equal(count('search_docs'), 16, 'every translation has its full-text row, the replaced ones included')
+  t.equal(count('search_words'), 16)
+  t.same([segments('search_docs'), segments('search_words')], [1, 1], 'one segment for the whole batch')
+  t.equal(db.prepare("SELECT count(*) FROM search_docs WHERE search_docs MATCH 'zebra'").pluck().get(), 0, 'nothing of the failed store')
+  t.equal(db.prepare('SELECT count(*) FROM search_docs d JOIN translations t ON t.id = d.rowid').pluck().get(), 16, 'each row is a stored translation')
+  db.exec("INSERT INTO search_docs (search_docs, rank) VALUES ('integrity-check', 1); INSERT INTO search_words (search_words) VALUES ('integrity-check')")
+  t.pass('both full-text indexes agree with their content')
+
+  // Inside a transaction of the caller's own, the rows are written with each store
+  db.exec('BEGIN')
+  store(seedText, 'article-9', 'h9')
+  t.equal(count('search_docs'), 18, 'written before the caller commits')
+  db.exec('COMMIT')
 })
