@@ -115,6 +115,16 @@ export function prepareFile (c: Candidate, store: ArticleStore, options: ImportO
   return { kind: 'parse', text, source, options: { path: c.relative, locale: folderLocale(c.file) ?? options.locale, docsBase: options.docsBase } }
 }
 
+/**
+ * Pages the write-ahead log may grow to during an import before SQLite copies them back into
+ * the database (its default: 1,000, 4 MB). Pages an import changes again and again (the tables'
+ * and indexes' right edges, the search index) are then copied back once per 40 MB, not once per
+ * 4 MB: parallel import of 15,520 files, three alternated pairs, 66.1 / 75.5 / 62.4 s →
+ * 58.0 / 64.6 / 59.9 s, 8.06 / 8.87 / 7.60 → 7.09 / 7.73 / 7.28 ms of CPU a document. While
+ * another connection keeps the database open, the log file keeps that size (SQLite reuses it).
+ */
+export const IMPORT_WAL_AUTOCHECKPOINT = 10_000
+
 /** Counts for one run; `finish` turns them into the summary. */
 export class ImportTally {
   readonly summary: ImportSummary
@@ -127,10 +137,14 @@ export class ImportTally {
 
   /** The run's article store: it holds each batch's full-text rows until the batch commits. */
   readonly writer: ArticleStore
+  /** The connection's wal_autocheckpoint before the run, given back by `release()`; null once given back. */
+  private checkpointBefore: number | null
 
   constructor (db: Database, files: number, missing: ImportFailure[], optimizeAfter = OPTIMIZE_AFTER_DOCUMENTS) {
     this.db = db
     this.optimizeAfter = optimizeAfter
+    this.checkpointBefore = db.pragma('wal_autocheckpoint', { simple: true }) as number
+    db.pragma(`wal_autocheckpoint = ${IMPORT_WAL_AUTOCHECKPOINT}`)
     const writer = new ArticleStore(db, { holdFullText: true })
     this.writer = writer
     this.batch = new WriteBatch(db, { held: { flush: () => writer.flushSearch(), discard: () => writer.discardSearch() } })
@@ -165,9 +179,17 @@ export class ImportTally {
     this.summary.failures.push({ path: `${c.file}${where}`, reason: e.message })
   }
 
+  /** Commits the open batch and gives the connection its checkpoint setting back; again, a no-op. */
+  release (): void {
+    this.batch.commit()
+    if (this.checkpointBefore === null) return
+    this.db.pragma(`wal_autocheckpoint = ${this.checkpointBefore}`)
+    this.checkpointBefore = null
+  }
+
   /** Commits the last batch, optimizes the search index after a large run, and returns the summary. */
   finish (): ImportSummary {
-    this.batch.commit()
+    this.release()
     if (this.summary.translations > 0 && this.summary.translations >= this.optimizeAfter) optimizeSearchIndex(this.db)
     this.summary.articles = this.articles.size
     this.summary.failed = this.summary.failures.length
@@ -195,7 +217,7 @@ export function importPaths (db: Database, paths: string[], options: ImportOptio
       }
     })
   } finally {
-    tally.batch.commit()
+    tally.release()
   }
   return tally.finish()
 }

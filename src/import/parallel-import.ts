@@ -111,7 +111,7 @@ export async function importPathsParallel (db: Database, paths: string[], option
       }
     }
   } finally {
-    tally.batch.commit()
+    tally.release()
     await Promise.all(workers.map((w) => w.terminate()))
   }
   return tally.finish()

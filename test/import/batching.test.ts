@@ -5,7 +5,7 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { collectFiles, importPaths } from '../../src/import/import-paths.ts'
+import { collectFiles, IMPORT_WAL_AUTOCHECKPOINT, importPaths } from '../../src/import/import-paths.ts'
 import { ArticleStore } from '../../src/db/article-store.ts'
 import { WriteBatch } from '../../src/db/write-retry.ts'
 import { importPathsParallel } from '../../src/import/parallel-import.ts'
@@ -161,4 +161,19 @@ t.test('a batch writes its full-text rows when it commits, in one segment; a fai
   store(seedText, 'article-9', 'h9')
   t.equal(count('search_docs'), 18, 'written before the caller commits')
   db.exec('COMMIT')
+})
+
+t.test('an import lets the write-ahead log grow to IMPORT_WAL_AUTOCHECKPOINT pages, and gives the setting back', async (t) => {
+  const { db } = freshDb(t)
+  const setting = (): number => db.pragma('wal_autocheckpoint', { simple: true }) as number
+  db.pragma('wal_autocheckpoint = 500')
+  const during = new Set<number>()
+  const summary = importPaths(db, corpusPaths, { onFile: () => during.add(setting()) })
+  t.ok(summary.translations > 0)
+  t.same([...during], [IMPORT_WAL_AUTOCHECKPOINT], 'raised while the files are stored')
+  t.equal(setting(), 500, 'the connection\'s own setting afterwards')
+  const parallel = await importPathsParallel(db, corpusPaths, { threads: 2, onFile: () => during.add(setting()) })
+  t.equal(parallel.failed, 0)
+  t.equal(setting(), 500, 'after the threaded import too')
+  t.ok(IMPORT_WAL_AUTOCHECKPOINT > 1000, 'more than SQLite\'s default')
 })
