@@ -29,3 +29,13 @@ export function decodeCursor (cursor: string, secret: string, kind: string): Cur
   if (typeof payload !== 'object' || payload === null || (payload as CursorPayload).k !== kind) throw new Errors.InvalidCursor()
   return payload as CursorPayload
 }
+
+/**
+ * A page of a list read with one row more than `limit`: the first `limit` rows, and the cursor
+ * of the page after them (`cursorOf` the page's last row), null when that extra row was not there.
+ */
+export function pageOf<T> (rows: T[], limit: number, cursorOf: (last: T) => CursorPayload, secret: string): { page: T[], next: string | null } {
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  return { page, next: rows.length > limit && last !== undefined ? encodeCursor(cursorOf(last), secret) : null }
+}

@@ -6,7 +6,7 @@ import { ArticleIdParam, CursorQuery, LimitQuery, LocaleQuery, problemResponses 
 import { ArticleListSchema, ArticleSchema, FormatQuery, LinksResponseSchema, StepsResponseSchema, TranslationsResponseSchema } from '../schemas/article.ts'
 import { Errors } from '../errors.ts'
 import { serveLocale } from '../http/content-locale.ts'
-import { decodeCursor, encodeCursor } from '../http/cursor.ts'
+import { decodeCursor, pageOf } from '../http/cursor.ts'
 import { articleView, linkView, renderSteps, stepGroups, summaryView, translationInfo } from '../views/article-views.ts'
 import { renderArticle, renderLinks } from '../render/formats.ts'
 import { SOURCE_LOCALE } from '../db/article-repository.ts'
@@ -53,10 +53,8 @@ export default async function articleRoutes (fastify: FastifyInstance): Promise<
     const limit = q.limit ?? 20
     const after = q.cursor === undefined ? undefined : String(decodeCursor(q.cursor, config.cursorSecret, 'articles').a)
     const rows = repo.list({ scenario: q.scenario, audience: q.audience, available: q.available, afterId: after, limit: limit + 1 })
-    const page = rows.slice(0, limit)
+    const { page, next } = pageOf(rows, limit, (last) => ({ k: 'articles', a: last.id }), config.cursorSecret)
     const items = page.map((r) => summaryView(r, locale.served, repo.title))
-    const last = page.at(-1)
-    const next = rows.length > limit && last ? encodeCursor({ k: 'articles', a: last.id }, config.cursorSecret) : null
     setNextLink(request, reply, next)
     return { items, next, locale }
   })

@@ -5,7 +5,7 @@ import { Type } from 'typebox'
 import { CursorQuery, LimitQuery, LocaleInfoRef, LocaleQuery, problemResponses } from '../schemas/common.ts'
 import { Errors } from '../errors.ts'
 import { serveLocale } from '../http/content-locale.ts'
-import { decodeCursor, encodeCursor } from '../http/cursor.ts'
+import { decodeCursor, pageOf } from '../http/cursor.ts'
 import { summaryView } from '../views/article-views.ts'
 import { setNextLink } from '../http/link-header.ts'
 
@@ -35,9 +35,7 @@ export default async function scenarioRoutes (fastify: FastifyInstance): Promise
     const limit = request.query.limit ?? 20
     const after = request.query.cursor === undefined ? undefined : String(decodeCursor(request.query.cursor, config.cursorSecret, 'scenarios').a)
     const rows = repo.scenarios(after, limit + 1)
-    const page = rows.slice(0, limit)
-    const last = page.at(-1)
-    const next = rows.length > limit && last ? encodeCursor({ k: 'scenarios', a: last.scenario_id }, config.cursorSecret) : null
+    const { page, next } = pageOf(rows, limit, (last) => ({ k: 'scenarios', a: last.scenario_id }), config.cursorSecret)
     setNextLink(request, reply, next)
     return { items: page.map((r) => ({ scenarioId: r.scenario_id, articles: r.articles })), next }
   })
@@ -75,9 +73,7 @@ export default async function scenarioRoutes (fastify: FastifyInstance): Promise
       throw new Errors.ScenarioNotFound(scenarioId)
     }
     const locale = serveLocale(request, reply, repo.allLocales(), request.query.locale)
-    const page = rows.slice(0, limit)
-    const last = page.at(-1)
-    const next = rows.length > limit && last ? encodeCursor({ k: 'scenario', s: scenarioId, a: last.id }, config.cursorSecret) : null
+    const { page, next } = pageOf(rows, limit, (last) => ({ k: 'scenario', s: scenarioId, a: last.id }), config.cursorSecret)
     setNextLink(request, reply, next)
     const articles = page.map((r) => summaryView(r, locale.served, repo.title))
     return { scenarioId, locale, articles, next }
