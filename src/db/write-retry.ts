@@ -65,7 +65,7 @@ export class WriteBatch {
   private readonly pause: (ms: number) => void
   private readonly held: HeldWrites | null
 
-  /** `held`: writes the batch's writes held back, to make before it commits (ArticleStore's full-text rows). */
+  /** `held`: what the batch's writes held back (ArticleStore's full-text rows), made just before it commits. */
   constructor (db: Database, options: { now?: () => number, pause?: (ms: number) => void, held?: HeldWrites } = {}) {
     this.db = db
     this.now = options.now ?? (() => performance.now())

@@ -157,12 +157,12 @@ export class ImportTally {
   }
 
   /** Stores a parse result (in the main thread: the one writer). */
-  store (store: ArticleStore, parsed: ParseResult, source: SourceFile): void {
+  store (parsed: ParseResult, source: SourceFile): void {
     if (parsed.kind === 'skipped') {
       this.summary.skipped++
       return
     }
-    const result = this.batch.write(() => store.store(parsed.article, source))
+    const result = this.batch.write(() => this.writer.store(parsed.article, source))
     if (result.status === 'superseded') this.summary.superseded++
     else if (result.status === 'unchanged') this.summary.unchanged++
     else {
@@ -209,7 +209,7 @@ export function importPaths (db: Database, paths: string[], options: ImportOptio
       try {
         const p = prepareFile(c, store, options)
         tally.prepared(p)
-        if (p.kind === 'parse') tally.store(store, parseArticle(p.text, p.options, sourceSides), p.source)
+        if (p.kind === 'parse') tally.store(parseArticle(p.text, p.options, sourceSides), p.source)
       } catch (err) {
         tally.failed(c, err)
       } finally {

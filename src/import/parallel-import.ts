@@ -98,7 +98,7 @@ export async function importPathsParallel (db: Database, paths: string[], option
             const err = reply.error.name === 'ParseError' ? new ParseError(reply.error.message, reply.error.line) : new Error(reply.error.message)
             throw err
           }
-          tally.store(store, reply.result, p.source)
+          tally.store(reply.result, p.source)
         }
       } catch (err) {
         tally.failed(c, err)
