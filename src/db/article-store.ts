@@ -4,6 +4,7 @@ import type { Database } from 'better-sqlite3'
 import type { ParsedArticle, Translation } from '../ingest/model.ts'
 import { flattenBlocks } from './block-rows.ts'
 import { SearchIndexWriter } from '../search/search-index.ts'
+import type { HeldWrites } from './write-retry.ts'
 
 export interface SourceFile {
   /** Where the file came from, for reports. */
@@ -71,8 +72,8 @@ export class ArticleStore {
 
   /**
    * `holdFullText`: for a bulk writer that stores each article in a savepoint of one larger
-   * transaction (WriteBatch): the full-text rows wait for `flushSearch()`, which the batch
-   * calls before it commits (see SearchIndexWriter).
+   * transaction (WriteBatch): the full-text rows wait for the batch to write them before it
+   * commits (`heldFullText`, see SearchIndexWriter).
    */
   constructor (db: Database, options: { holdFullText?: boolean } = {}) {
     this.db = db
@@ -80,14 +81,9 @@ export class ArticleStore {
     this.search = new SearchIndexWriter(db, options)
   }
 
-  /** Writes the held full-text rows (with holdFullText): before COMMIT, no savepoint open. */
-  flushSearch (): void {
-    this.search.flush()
-  }
-
-  /** Forgets the held full-text rows: the transaction that stored them was rolled back. */
-  discardSearch (): void {
-    this.search.discard()
+  /** The full-text rows held back (with holdFullText), for WriteBatch's `held`. */
+  get heldFullText (): HeldWrites {
+    return this.search
   }
 
   /** Files are told apart by article, form and locale: the ja-JP side-by-side and plain files are two sources. */

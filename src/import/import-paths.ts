@@ -145,9 +145,8 @@ export class ImportTally {
     this.optimizeAfter = optimizeAfter
     this.checkpointBefore = db.pragma('wal_autocheckpoint', { simple: true }) as number
     db.pragma(`wal_autocheckpoint = ${IMPORT_WAL_AUTOCHECKPOINT}`)
-    const writer = new ArticleStore(db, { holdFullText: true })
-    this.writer = writer
-    this.batch = new WriteBatch(db, { held: { flush: () => writer.flushSearch(), discard: () => writer.discardSearch() } })
+    this.writer = new ArticleStore(db, { holdFullText: true })
+    this.batch = new WriteBatch(db, { held: this.writer.heldFullText })
     this.summary = { files, articles: 0, translations: 0, steps: 0, links: 0, unchanged: 0, superseded: 0, skipped: 0, failed: 0, failures: [...missing], seconds: 0 }
   }
 

@@ -126,7 +126,7 @@ t.test('a batch writes its full-text rows when it commits, in one segment; a fai
   const count = (table: string): number => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number
   // As ImportTally wires them, with a clock that stands still: one batch until commit()
   const writer = new ArticleStore(db, { holdFullText: true })
-  const batch = new WriteBatch(db, { now: () => 0, held: { flush: () => writer.flushSearch(), discard: () => writer.discardSearch() } })
+  const batch = new WriteBatch(db, { now: () => 0, held: writer.heldFullText })
   const store = (text: string, id: string, hash: string): unknown => {
     const parsed = parseArticle(text, { path: `ja-JP/${id}.md` })
     if (parsed.kind !== 'article') throw new Error('not an article')
