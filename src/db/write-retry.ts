@@ -51,21 +51,27 @@ export const WRITE_GAP_MS = 5
 /**
  * A bulk writer's transactions, grouped: each write (a transaction function, which nests as a
  * savepoint) runs inside one open transaction that is committed once it has been open for
- * WRITE_HOLD_MS; then the lock is left free for WRITE_GAP_MS, so a server's feedback post or
- * PUT waits tens of milliseconds, not until the import ends. A failed write rolls back its own
- * savepoint only. Fewer commits are most of an import's store time saved: SQLite writes each
- * changed page once per commit, and FTS5 flushes and merges its pending terms once per commit
- * when the full-text rows are written at the batch's top level (`held`), not in the savepoints.
- * Call `commit()` before waiting for anything else and at the end.
+ * WRITE_HOLD_MS; the next batch begins WRITE_GAP_MS after a commit at the earliest, so a
+ * server's feedback post or PUT waits tens of milliseconds, not until the import ends. A failed
+ * write rolls back its own savepoint only. Fewer commits are most of an import's store time
+ * saved: SQLite writes each changed page once per commit, and FTS5 flushes and merges its
+ * pending terms once per commit when the full-text rows are written at the batch's top level
+ * (`held`), not in the savepoints. Call `commit()` before waiting for anything else and at the end.
  */
 export class WriteBatch {
   private openedAt: number | null = null
+  /** When the last batch committed: the lock stays free WRITE_GAP_MS from then. */
+  private freedAt: number | null = null
   private readonly db: Database
   private readonly now: () => number
   private readonly pause: (ms: number) => void
   private readonly held: HeldWrites | null
 
-  /** `held`: what the batch's writes held back (ArticleStore's full-text rows), made just before it commits. */
+  /**
+   * `pause`: waits out what is left of the gap before a batch begins (a sleep by default; an
+   * importer may do other work meanwhile). `held`: what the batch's writes held back
+   * (ArticleStore's full-text rows), made just before it commits.
+   */
   constructor (db: Database, options: { now?: () => number, pause?: (ms: number) => void, held?: HeldWrites } = {}) {
     this.db = db
     this.now = options.now ?? (() => performance.now())
@@ -81,16 +87,15 @@ export class WriteBatch {
         this.held?.flush()
         return result
       }
+      const gapLeft = this.freedAt === null ? 0 : WRITE_GAP_MS - (this.now() - this.freedAt)
+      if (gapLeft > 0) this.pause(gapLeft)
       this.db.exec('BEGIN IMMEDIATE')
       this.openedAt = this.now()
     }
     try {
       return write()
     } finally {
-      if (this.now() - this.openedAt >= WRITE_HOLD_MS) {
-        this.commit()
-        this.pause(WRITE_GAP_MS)
-      }
+      if (this.now() - this.openedAt >= WRITE_HOLD_MS) this.commit()
     }
   }
 
@@ -117,6 +122,7 @@ export class WriteBatch {
       throw err
     }
     this.db.exec('COMMIT')
+    this.freedAt = this.now()
   }
 }
 
@@ -127,6 +133,7 @@ export interface HeldWrites {
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
-function sleepSync (ms: number): void {
+/** Blocks this thread for `ms`. */
+export function sleepSync (ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms)
 }

@@ -140,13 +140,14 @@ export class ImportTally {
   /** The connection's wal_autocheckpoint before the run, given back by `release()`; null once given back. */
   private checkpointBefore: number | null
 
-  constructor (db: Database, files: number, missing: ImportFailure[], optimizeAfter = OPTIMIZE_AFTER_DOCUMENTS) {
+  /** `pause`: how the batch leaves the write lock free between batches (WriteBatch's, a sleep by default). */
+  constructor (db: Database, files: number, missing: ImportFailure[], optimizeAfter = OPTIMIZE_AFTER_DOCUMENTS, options: { pause?: (ms: number) => void } = {}) {
     this.db = db
     this.optimizeAfter = optimizeAfter
     this.checkpointBefore = db.pragma('wal_autocheckpoint', { simple: true }) as number
     db.pragma(`wal_autocheckpoint = ${IMPORT_WAL_AUTOCHECKPOINT}`)
     this.writer = new ArticleStore(db, { holdFullText: true })
-    this.batch = new WriteBatch(db, { held: this.writer.heldFullText })
+    this.batch = new WriteBatch(db, { held: this.writer.heldFullText, pause: options.pause })
     this.summary = { files, articles: 0, translations: 0, steps: 0, links: 0, unchanged: 0, superseded: 0, skipped: 0, failed: 0, failures: [...missing], seconds: 0 }
   }
 

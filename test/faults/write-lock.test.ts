@@ -126,16 +126,21 @@ t.test('WriteBatch: writes share one transaction for WRITE_HOLD_MS, then the loc
   t.equal(seen(), 0, 'another connection does not see it yet')
   t.throws(() => other.exec('BEGIN IMMEDIATE'), { code: 'SQLITE_BUSY' }, 'and cannot write meanwhile')
   for (let v = 2; v <= 5; v++) write(v, 10)
-  t.same(pauses, [WRITE_GAP_MS], 'committed and paused once the batch had been open WRITE_HOLD_MS')
-  t.notOk(db.inTransaction, 'the lock is free after the commit')
+  t.notOk(db.inTransaction, 'committed once the batch had been open WRITE_HOLD_MS: the lock is free')
   t.equal(seen(), 5, 'all five writes committed together')
-
+  t.same(pauses, [], 'nothing waits yet')
+  clock += 2
   // A write that fails rolls back its own savepoint; the others of the batch stay.
   write(6, 1)
+  t.same(pauses, [WRITE_GAP_MS - 2], 'the next batch began WRITE_GAP_MS after the commit, not before')
   t.throws(() => batch.write(() => db.transaction(() => { insert(7); throw new Error('boom') })()), /boom/)
   write(8, 1)
   batch.commit()
-  t.same(other.prepare('SELECT v FROM x WHERE v > 5 ORDER BY v').pluck().all(), [6, 8], 'the failed write left nothing, its neighbours are stored')
+  clock += WRITE_GAP_MS
+  write(10, 1)
+  t.same(pauses, [WRITE_GAP_MS - 2], 'a batch WRITE_GAP_MS after the last one begins at once')
+  batch.commit()
+  t.same(other.prepare('SELECT v FROM x WHERE v > 5 ORDER BY v').pluck().all(), [6, 8, 10], 'the failed write left nothing, its neighbours are stored')
   t.notOk(db.inTransaction)
   batch.commit()
   t.pass('a second commit is a no-op')
@@ -143,8 +148,8 @@ t.test('WriteBatch: writes share one transaction for WRITE_HOLD_MS, then the loc
   // Inside a transaction of the caller's own, a write is just part of it.
   db.exec('BEGIN')
   write(9, 100)
-  t.same(pauses, [WRITE_GAP_MS], 'no commit, no pause')
+  t.same(pauses, [WRITE_GAP_MS - 2], 'no batch of its own, no pause')
   db.exec('ROLLBACK')
-  t.equal(seen(), 7)
+  t.equal(seen(), 8)
   t.ok(WRITE_GAP_MS > 4 && WRITE_HOLD_MS >= 10 * WRITE_GAP_MS, 'the gap outlasts writeWhenFree\'s longest pause and costs ≤ 10% of the hold')
 })
