@@ -43,7 +43,7 @@ const MIN_FILES = 200
  * import of 15,520 files, six alternated pairs, took 45.2-51.0 s and 5.5-6.2 ms of CPU a
  * document; one worker, this thread parsing too: 43.0-48.3 s, 5.2-5.8 ms.
  */
-export function defaultParseThreads (): number {
+function defaultParseThreads (): number {
   return Math.max(1, Math.min(4, availableParallelism() - 1))
 }
 
@@ -152,8 +152,7 @@ export async function importPathsParallel (db: Database, paths: string[], option
       const i = stored
       const c = candidates[i]!
       try {
-        // Not handed out yet: dispatch() runs after every file, so only if every worker was full
-        if (i === next) parseNextHere()
+        // Handed out already: dispatch() after every file leaves none of the workers idle
         const p = prepared[i]!
         if (p instanceof Error) throw p
         tally.prepared(p)
