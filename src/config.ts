@@ -24,6 +24,8 @@ export interface Config {
   writeWaitMs: number
   /** Worker threads that run searches off the event loop (0: searches run on it). */
   searchThreads: number
+  /** How much lower the search threads' scheduling priority is than the event loop's (a nice value, 0-19; Linux). */
+  searchNiceness: number
   /** MiB of serialized responses kept in memory (0: none kept); a full cache is part of the resident size. */
   responseCacheMb: number
 }
@@ -71,6 +73,12 @@ function count (name: string, value: string | undefined, fallback: number): numb
   return n
 }
 
+function niceness (name: string, value: string | undefined, fallback: number): number {
+  const n = count(name, value, fallback)
+  if (n > 19) throw new ConfigError(`${name} must be a nice value from 0 to 19, got "${value}"`)
+  return n
+}
+
 function origins (value: string | undefined): string[] {
   if (value === undefined || value.trim() === '') return []
   return value.split(',').map((o) => o.trim()).filter(Boolean).map((o) => {
@@ -99,6 +107,7 @@ export function resolveConfig (options: Partial<Config> = {}, env: Env = {}): Co
     maxEventLoopDelay: options.maxEventLoopDelay ?? count('KB_MAX_EVENT_LOOP_DELAY', env.KB_MAX_EVENT_LOOP_DELAY, 1000),
     writeWaitMs: options.writeWaitMs ?? count('KB_WRITE_WAIT_MS', env.KB_WRITE_WAIT_MS, 5000),
     searchThreads: options.searchThreads ?? count('KB_SEARCH_THREADS', env.KB_SEARCH_THREADS, Math.min(4, availableParallelism())),
+    searchNiceness: options.searchNiceness ?? niceness('KB_SEARCH_NICENESS', env.KB_SEARCH_NICENESS, 5),
     responseCacheMb: options.responseCacheMb ?? count('KB_RESPONSE_CACHE_MB', env.KB_RESPONSE_CACHE_MB, 32)
   }
 }

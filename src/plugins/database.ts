@@ -75,7 +75,7 @@ async function database (app: FastifyInstance, options: DatabaseOptions): Promis
   if (!ranking.ok) app.log.warn({ reason: ranking.reason }, 'kb_rank() did not load: search ranks with SQLite\'s bm25()')
   // Started after the migrations: the threads open the database read-only.
   const searchPool = options.config.searchThreads > 0 && !db.memory
-    ? new SearchPool(db.name, { threads: options.config.searchThreads, maxQueued: MAX_QUEUED_SEARCHES })
+    ? new SearchPool(db.name, { threads: options.config.searchThreads, maxQueued: MAX_QUEUED_SEARCHES, niceness: options.config.searchNiceness })
     : null
   app.decorate('kb', { db, repo: new ArticleRepository(db), config: options.config, write, searchPool, searchRanking: ranking.ok ? 'kb_rank' : 'bm25' })
   app.addHook('onClose', async () => {

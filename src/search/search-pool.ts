@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads'
 import { SearchCursorError, type SearchOptions } from './search-articles.ts'
 import type { SearchAnswer, SearchEnvelope } from './search-response.ts'
-import type { SearchJob } from './search-worker.ts'
+import type { SearchJob, SearchWorkerData } from './search-worker.ts'
 
 type Reply = { ready: true } | { id: number, ok: true, answer: SearchAnswer } | { id: number, ok: false, error: { name: string, message: string } }
 
@@ -25,6 +25,8 @@ export interface SearchPoolOptions {
   threads: number
   /** Jobs someone still waits for, at most; more are refused at once. */
   maxQueued: number
+  /** How much lower the threads' scheduling priority is than the event loop's (0-19, Linux; default 0). */
+  niceness?: number
 }
 
 interface Job {
@@ -71,9 +73,9 @@ const MAX_FAILED_STARTS = 3
  * own thread first; in the bundle (`npm start`) it is dist/search/search-worker.js, built next
  * to dist/server.js by scripts/build.ts.
  */
-function startWorker (dbFile: string): Worker {
+function startWorker (dbFile: string, niceness: number): Worker {
   const here = import.meta.url
-  const options = { workerData: { dbFile }, resourceLimits: RESOURCE_LIMITS }
+  const options = { workerData: { dbFile, niceness } satisfies SearchWorkerData, resourceLimits: RESOURCE_LIMITS }
   if (here.endsWith('.ts')) {
     const url = JSON.stringify(new URL('./search-worker.ts', here).href)
     return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${url}) })`, { ...options, eval: true })
@@ -163,7 +165,7 @@ export class SearchPool {
   }
 
   private spawn (): Thread {
-    const thread: Thread = { worker: startWorker(this.dbFile), jobs: [], ready: false }
+    const thread: Thread = { worker: startWorker(this.dbFile, this.options.niceness ?? 0), jobs: [], ready: false }
     thread.worker.on('message', (reply: Reply) => {
       if ('ready' in reply) {
         thread.ready = true

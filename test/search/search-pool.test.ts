@@ -3,13 +3,15 @@
 // closing. Over HTTP: the route searches on the threads and answers 503 with Retry-After when
 // they cannot take the search, and /ready says when they cannot open the database.
 import t from 'tap'
-import { readFileSync, renameSync } from 'node:fs'
+import { readdirSync, readFileSync, renameSync } from 'node:fs'
+import { setTimeout as delay } from 'node:timers/promises'
 import { join } from 'node:path'
 import { openDatabase } from '../../src/db/connection.ts'
 import { ArticleSearch, SearchCursorError, type SearchOptions } from '../../src/search/search-articles.ts'
 import { SearchPool, SearchUnavailableError } from '../../src/search/search-pool.ts'
 import { searchAnswer, type SearchAnswer, type SearchEnvelope } from '../../src/search/search-response.ts'
 import { buildTestApp } from '../helpers/build-app.ts'
+import { resolveConfig } from '../../src/config.ts'
 
 interface EvalQuery { q: string, locale: string }
 const queries = (JSON.parse(readFileSync(new URL('../fixtures/search-queries.json', import.meta.url), 'utf8')) as { queries: EvalQuery[] }).queries
@@ -182,6 +184,26 @@ t.test('search threads', async (t) => {
     await t.rejects(ask(pool, { q: 'Office' }), /cannot start/, 'and stays refused')
   })
 
+  t.test('the threads run at a lower priority than the event loop, by `niceness`', async (t) => {
+    // /proc/<task>/stat: the nice value is the 17th field after the command's closing parenthesis
+    const niceOf = (task: string): number => {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8')
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+    }
+    const own = niceOf(String(process.pid))
+    const at = (nice: number): number => readdirSync('/proc/self/task').filter((task) => niceOf(task) === nice).length
+    const before = at(own + 7)
+    const pool = new SearchPool(dbFile, { threads: 2, maxQueued: 10, niceness: 7 })
+    t.teardown(() => pool.close())
+    pool.start()
+    await ask(pool, { q: 'Office' })
+    // Each thread lowers itself as it starts; the second may still be starting
+    for (let waited = 0; at(own + 7) < before + 2 && waited < 10_000; waited += 20) await delay(20)
+    t.equal(at(own + 7), before + 2, 'both search threads')
+    t.equal(niceOf(String(process.pid)), own, 'the event loop keeps its own')
+    t.same(JSON.parse((await ask(pool, { q: 'Office' })).body).results.length > 0, true, 'and they search')
+  })
+
   t.test('closing refuses the queued searches and any after', async (t) => {
     const pool = new SearchPool(dbFile, { threads: 1, maxQueued: 10 })
     const running = t.rejects(ask(pool, { q: 'Office' }), SearchUnavailableError, 'the running search')
@@ -190,6 +212,14 @@ t.test('search threads', async (t) => {
     await Promise.all([running, queued])
     await t.rejects(ask(pool, { q: 'Teams' }), /closing/, 'a new one')
   })
+})
+
+t.test('KB_SEARCH_NICENESS: 5 by default, a nice value from 0 to 19', async (t) => {
+  t.equal(resolveConfig({}, {}).searchNiceness, 5)
+  t.equal(resolveConfig({}, { KB_SEARCH_NICENESS: '0' }).searchNiceness, 0)
+  t.equal(resolveConfig({}, { KB_SEARCH_NICENESS: '19' }).searchNiceness, 19)
+  t.throws(() => resolveConfig({}, { KB_SEARCH_NICENESS: '20' }), /KB_SEARCH_NICENESS must be a nice value from 0 to 19/)
+  t.throws(() => resolveConfig({}, { KB_SEARCH_NICENESS: '-1' }), /KB_SEARCH_NICENESS must be a non-negative integer/)
 })
 
 t.test('GET /v1/search on threads: the answers of the event-loop app; 503 with Retry-After when the threads cannot search', async (t) => {
