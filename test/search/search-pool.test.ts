@@ -186,11 +186,17 @@ t.test('search threads', async (t) => {
 
   t.test('the threads run at a lower priority than the event loop, by `niceness`', async (t) => {
     // /proc/<task>/stat: the nice value is the 17th field after the command's closing parenthesis
-    const niceOf = (task: string): number => {
-      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8')
+    // (null: the thread ended meanwhile, say one of another test's pools)
+    const niceOf = (task: string): number | null => {
+      let stat: string
+      try {
+        stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8')
+      } catch {
+        return null
+      }
       return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
     }
-    const own = niceOf(String(process.pid))
+    const own = niceOf(String(process.pid))!
     const at = (nice: number): number => readdirSync('/proc/self/task').filter((task) => niceOf(task) === nice).length
     const before = at(own + 7)
     const pool = new SearchPool(dbFile, { threads: 2, maxQueued: 10, niceness: 7 })
