@@ -16,7 +16,7 @@ type WorkerReply = ParseOutcome & { id: number }
 const WORKER_URL = new URL('./parse-worker.ts', import.meta.url).href
 
 /** The worker is TypeScript: it registers tsx's loader in its own thread before loading the parser. */
-function startWorker (): Worker {
+export function startParseWorker (): Worker {
   const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL)}) })`
   return new Worker(boot, { eval: true })
 }
@@ -65,12 +65,29 @@ const PARSE_HERE_MAX_CHARS = 32 * 1024
 
 interface ParseThread {
   worker: Worker
-  queued: number
+  /** The files it was given and has not answered, in the order it parses them. */
+  given: Set<number>
+  answered: number
+  /** What it threw before it stopped. */
+  error: Error | null
 }
 
 type ParseWanted = Extract<Prepared, { kind: 'parse' }>
 
-export async function importPathsParallel (db: Database, paths: string[], options: ImportOptions & { threads?: number } = {}): Promise<ImportSummary> {
+export interface ParallelImportOptions extends ImportOptions {
+  /** Parse workers (default: one per core but one, 1-4); 0 imports in this thread only. */
+  threads?: number
+  /** Starts a parse worker (tests: one that fails). */
+  startWorker?: () => Worker
+}
+
+/**
+ * importPaths with the parsing spread over worker threads. A worker that stops (it ran out of
+ * memory, or threw) fails the file it was parsing, if it had answered before (else it stopped
+ * while starting, and no file is to blame); the files it held go to another thread, and without
+ * workers this thread parses the rest itself.
+ */
+export async function importPathsParallel (db: Database, paths: string[], options: ParallelImportOptions = {}): Promise<ImportSummary> {
   const threads = options.threads ?? defaultParseThreads()
   const { candidates, missing } = collectFiles(paths)
   if (threads < 1 || candidates.length < MIN_FILES) return importPaths(db, paths, options)
@@ -100,15 +117,23 @@ export async function importPathsParallel (db: Database, paths: string[], option
     const p = prepared[i]!
     return !(p instanceof Error) && p.kind === 'parse' ? p : null
   }
-  const post = (i: number, p: ParseWanted, thread: ParseThread): void => {
-    outcomes[i] = new Promise((resolve) => pending.set(i, resolve))
-    thread.queued++
+  const send = (i: number, p: ParseWanted, thread: ParseThread): void => {
+    thread.given.add(i)
     thread.worker.postMessage({ id: i, text: p.text, options: p.options } satisfies ParseJob)
+  }
+  const settle = (i: number, outcome: ParseOutcome): void => {
+    pending.get(i)?.(outcome)
+    pending.delete(i)
+  }
+  const leastBusy = (): ParseThread => parsers.reduce((a, b) => b.given.size < a.given.size ? b : a)
+  const post = (i: number, p: ParseWanted, thread: ParseThread = leastBusy()): void => {
+    outcomes[i] = new Promise((resolve) => pending.set(i, resolve))
+    send(i, p, thread)
   }
   /** Gives every worker files until it holds QUEUED_PER_WORKER. */
   const dispatch = (): void => {
     for (const thread of parsers) {
-      while (thread.queued < QUEUED_PER_WORKER) {
+      while (thread.given.size < QUEUED_PER_WORKER) {
         const i = takeNext()
         if (i === null) return
         const p = toParse(i)
@@ -116,14 +141,14 @@ export async function importPathsParallel (db: Database, paths: string[], option
       }
     }
   }
-  /** Takes the next file no worker has and parses it here (a large one goes to a worker); false when there is none to take. */
+  /** Takes the next file no worker has and parses it here (a large one goes to a worker, if one is left); false when there is none to take. */
   const parseNextHere = (): boolean => {
     const i = takeNext()
     if (i === null) return false
     const p = toParse(i)
     if (p === null) return true
-    if (p.text.length <= PARSE_HERE_MAX_CHARS) outcomes[i] = parseOutcome(p.text, p.options, sourceSides)
-    else post(i, p, parsers.reduce((a, b) => b.queued < a.queued ? b : a))
+    if (p.text.length <= PARSE_HERE_MAX_CHARS || parsers.length === 0) outcomes[i] = parseOutcome(p.text, p.options, sourceSides)
+    else post(i, p)
     return true
   }
 
@@ -136,14 +161,35 @@ export async function importPathsParallel (db: Database, paths: string[], option
       if (left > 0) sleepSync(left)
     }
   })
-  const parsers: ParseThread[] = Array.from({ length: threads }, () => ({ worker: startWorker(), queued: 0 }))
-  for (const thread of parsers) {
+  let closing = false
+  /** A worker stopped: the file it was parsing fails, the others it held go elsewhere. */
+  const stopped = (thread: ParseThread, code: number): void => {
+    const at = parsers.indexOf(thread)
+    if (closing || at < 0) return
+    parsers.splice(at, 1)
+    const held = [...thread.given]
+    const why = thread.error?.message ?? `it exited with code ${code}`
+    if (thread.answered > 0 && held.length > 0) {
+      settle(held.shift()!, { ok: false, error: { name: 'Error', message: `the parse thread stopped while parsing this file: ${why}`, line: null } })
+    }
+    for (const i of held) {
+      const p = toParse(i)!
+      if (parsers.length > 0) send(i, p, leastBusy())
+      else settle(i, parseOutcome(p.text, p.options, sourceSides))
+    }
+    dispatch()
+  }
+  const startWorker = options.startWorker ?? startParseWorker
+  const parsers: ParseThread[] = Array.from({ length: threads }, () => ({ worker: startWorker(), given: new Set<number>(), answered: 0, error: null }))
+  for (const thread of [...parsers]) {
     thread.worker.on('message', (reply: WorkerReply) => {
-      thread.queued--
-      pending.get(reply.id)?.(reply)
-      pending.delete(reply.id)
+      thread.given.delete(reply.id)
+      thread.answered++
+      settle(reply.id, reply)
       dispatch()
     })
+    thread.worker.on('error', (err) => { thread.error = err })
+    thread.worker.on('exit', (code) => stopped(thread, code))
   }
 
   try {
@@ -152,7 +198,8 @@ export async function importPathsParallel (db: Database, paths: string[], option
       const i = stored
       const c = candidates[i]!
       try {
-        // Handed out already: dispatch() after every file leaves none of the workers idle
+        // Handed out already (dispatch() after every file leaves none of the workers idle), unless no worker is left
+        if (i === next) parseNextHere()
         const p = prepared[i]!
         if (p instanceof Error) throw p
         tally.prepared(p)
@@ -185,6 +232,7 @@ export async function importPathsParallel (db: Database, paths: string[], option
       }
     }
   } finally {
+    closing = true
     tally.release()
     await Promise.all(parsers.map((thread) => thread.worker.terminate()))
   }

@@ -1,15 +1,16 @@
 // What makes a large import fast without changing its outcome: files in article order, the
 // English side of an article parsed once (SourceSideCache), stores committed in batches, the
 // same English revision not rewritten by each locale file, and the threaded import giving
-// exactly what the serial one gives.
+// exactly what the serial one gives, also when a parse worker stops.
 import t from 'tap'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { basename, join, resolve } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { collectFiles, IMPORT_WAL_AUTOCHECKPOINT, importPaths } from '../../src/import/import-paths.ts'
 import { ArticleStore } from '../../src/db/article-store.ts'
 import { WriteBatch } from '../../src/db/write-retry.ts'
-import { importPathsParallel } from '../../src/import/parallel-import.ts'
+import { importPathsParallel, startParseWorker } from '../../src/import/parallel-import.ts'
 import { parseArticle, SourceSideCache } from '../../src/ingest/parse-article.ts'
 import type { Database } from '../../src/db/connection.ts'
 import { CORPUS_FOLDERS, corpusDir, seedFile } from '../helpers/corpus.ts'
@@ -84,14 +85,15 @@ t.test('a file that fails to store fails alone inside its batch', async (t) => {
   t.equal(db.prepare("SELECT count(*) FROM blocks b JOIN translations tr ON tr.id = b.translation_id WHERE tr.article_id = 'b'").pluck().get(), 0, 'nothing of it is left')
 })
 
-/** Everything an import decides, without row ids and clock times. */
-function contentOf (db: Database): unknown {
+/** Everything an import decides, without row ids and clock times; without some articles' rows (and then without the counts). */
+function contentOf (db: Database, without: string[] = []): unknown {
+  const kept = <T extends Record<string, unknown>>(rows: unknown[], key: string): T[] => (rows as T[]).filter((r) => !without.includes(r[key] as string))
   return {
-    counts: tableCounts(db),
-    translations: db.prepare('SELECT article_id, locale, source_key, content_hash, derived FROM translations ORDER BY article_id, locale').all(),
-    changes: db.prepare('SELECT article_id, locale, kind, revision FROM changes ORDER BY seq').all(),
-    articles: db.prepare('SELECT id, slug, revision FROM articles ORDER BY id').all(),
-    search: db.prepare('SELECT t.article_id, t.locale, d.title, d.codes, d.steps FROM search_docs d JOIN translations t ON t.id = d.rowid ORDER BY 1, 2').all()
+    counts: without.length === 0 ? tableCounts(db) : null,
+    translations: kept(db.prepare('SELECT article_id, locale, source_key, content_hash, derived FROM translations ORDER BY article_id, locale').all(), 'article_id'),
+    changes: kept(db.prepare('SELECT article_id, locale, kind, revision FROM changes ORDER BY seq').all(), 'article_id'),
+    articles: kept(db.prepare('SELECT id, slug, revision FROM articles ORDER BY id').all(), 'id'),
+    search: kept(db.prepare('SELECT t.article_id, t.locale, d.title, d.codes, d.steps FROM search_docs d JOIN translations t ON t.id = d.rowid ORDER BY 1, 2').all(), 'article_id')
   }
 }
 
@@ -195,4 +197,50 @@ t.test('an import lets the write-ahead log grow to IMPORT_WAL_AUTOCHECKPOINT pag
   t.equal(parallel.failed, 0)
   t.equal(setting(), 500, 'after the threaded import too')
   t.ok(IMPORT_WAL_AUTOCHECKPOINT > 1000, 'more than SQLite\'s default')
+})
+
+/** A parse worker that refuses its first `refusals` files, then throws (or throws while it starts, with 0). */
+function failingWorker (refusals: number): Worker {
+  return new Worker(`
+    const { parentPort } = require('node:worker_threads')
+    let n = 0
+    if (${refusals} === 0) throw new Error('no parser here')
+    parentPort.on('message', (job) => {
+      if (++n > ${refusals}) throw new Error('out of paper')
+      parentPort.postMessage({ id: job.id, ok: false, error: { name: 'ParseError', message: 'refused by the test', line: null } })
+    })`, { eval: true })
+}
+
+t.test('a parse worker that stops fails the file it was parsing; the files it held are parsed elsewhere', async (t) => {
+  const { db: serialDb } = freshDb(t)
+  const serial = importPaths(serialDb, corpusPaths)
+  t.equal(serial.failed, 0)
+  const { candidates } = collectFiles(corpusPaths)
+  const articles = candidates.filter((c) => c.file.endsWith('.md')).map((c) => c.file)
+  const articleOf = (path: string): string => serialDb.prepare('SELECT article_id FROM source_files WHERE path = ?').pluck().get(resolve(path)) as string
+
+  // It answers two files, then throws on the third: alone, and next to a real worker
+  for (const others of [0, 1]) {
+    let started = 0
+    const { db } = freshDb(t)
+    const summary = await importPathsParallel(db, corpusPaths, { threads: 1 + others, startWorker: () => started++ === 0 ? failingWorker(2) : startParseWorker() })
+    t.same(summary.failures, [
+      { path: articles[0], reason: 'refused by the test' },
+      { path: articles[1], reason: 'refused by the test' },
+      { path: articles[2], reason: 'the parse thread stopped while parsing this file: out of paper' }
+    ], `with ${others} other worker(s): the two files it refused, the one it was parsing`)
+    t.equal(summary.files, serial.files)
+    const failed = [...new Set(articles.slice(0, 3).map(articleOf))]
+    t.same(contentOf(db, failed), contentOf(serialDb, failed), `every other article as the serial import stores it (all but ${failed.join(', ')})`)
+    t.notOk(db.inTransaction)
+  }
+
+  // A worker that fails while it starts is to blame for no file
+  for (const others of [0, 1]) {
+    let started = 0
+    const { db } = freshDb(t)
+    const summary = await importPathsParallel(db, corpusPaths, { threads: 1 + others, startWorker: () => started++ === 0 ? failingWorker(0) : startParseWorker() })
+    t.same(summary.failures, [], `with ${others} other worker(s): no file fails`)
+    t.same(contentOf(db), contentOf(serialDb), 'the serial import\'s rows, change events and search documents')
+  }
 })
