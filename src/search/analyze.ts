@@ -41,23 +41,25 @@ const CONTROL_ASCII = /[\x00-\x09\x0b-\x1f\x7f]/g
 // and lone-surrogate units become spaces, so the highlight markers can never occur in the text.
 const FORMAT = /\p{Cf}/gu
 const CONTROL = /(?!\n)[\p{Cc}\p{Co}\p{Cs}]/gu
-// Scripts written without spaces between words; the prolonged sound mark ー and 々 are Common.
-const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u30fc\u3005\u3006]+/gu
+// Scripts written without spaces between words: Japanese, Chinese (the prolonged sound mark ー
+// and 々 are Common), Thai, Lao, Khmer and Burmese. FTS5 would take a whole run of them for one
+// word, so a word inside it could never be found.
+const UNSPACED_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u30fc\u3005\u3006\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]+/gu
 const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u
 
-// ICU segments Han and kana with one dictionary whatever the locale, so one segmenter serves
-// Japanese and Chinese documents and queries alike.
+// ICU segments Han and kana with one dictionary whatever the locale (and Thai, Lao, Khmer and
+// Burmese each with its own), so one segmenter serves every document and query alike.
 const segmenter = new Intl.Segmenter('ja', { granularity: 'word' })
 
 /**
  * The text as it is indexed and queried: NFKC (full-width `０ｘ` → `0x`, half-width kana →
- * full-width), controls but the line break as spaces, and Japanese/Chinese runs split into
- * words joined by spaces (FTS5's unicode61 tokenizer does not split them). Case, diacritics
+ * full-width), controls but the line break as spaces, and runs of Japanese, Chinese, Thai, Lao,
+ * Khmer or Burmese split into words joined by spaces (FTS5's unicode61 tokenizer does not split them). Case, diacritics
  * and English stems are left to FTS5. With `withMap`, also where each unit came from.
  */
 export function normalizeText (input: string, withMap = false): NormalizedText {
   const pass1 = nfkc(input, withMap)
-  return segmentCjk(pass1, withMap)
+  return segmentUnspaced(pass1, withMap)
 }
 
 /**
@@ -129,11 +131,11 @@ function identity (length: number, shift: number): Int32Array {
   return map
 }
 
-function segmentCjk (input: NormalizedText, withMap: boolean): NormalizedText {
+function segmentUnspaced (input: NormalizedText, withMap: boolean): NormalizedText {
   const source = input.text
-  CJK_RUN.lastIndex = 0
-  if (!CJK_RUN.test(source)) return input
-  CJK_RUN.lastIndex = 0
+  UNSPACED_RUN.lastIndex = 0
+  if (!UNSPACED_RUN.test(source)) return input
+  UNSPACED_RUN.lastIndex = 0
   const parts: string[] = []
   // Index into the input of each output unit; -1 - i for a space inserted before input unit i
   const origin: number[] = []
@@ -147,11 +149,11 @@ function segmentCjk (input: NormalizedText, withMap: boolean): NormalizedText {
     parts.push(' ')
     if (withMap) origin.push(-1 - before)
   }
-  for (const match of source.matchAll(CJK_RUN)) {
+  for (const match of source.matchAll(UNSPACED_RUN)) {
     const start = match.index
     const end = start + match[0].length
     copy(start)
-    // A Latin word glued to a CJK word (`365アプリ`) is two words
+    // A Latin word glued to a Japanese one (`365アプリ`) is two words
     if (start > 0 && WORD_CHAR.test(source[start - 1]!)) space(start)
     let first = true
     for (const { segment, index } of segmenter.segment(match[0])) {

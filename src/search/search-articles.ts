@@ -639,6 +639,9 @@ export class ArticleSearch {
       const word = foldWord(term.tokens[0]!)
       const chars = Array.from(word)
       if (chars.length < (CJK.test(word) ? 3 : 4) || /^\p{N}+$/u.test(word)) return
+      // FTS5 splits a word at its combining marks (Thai vowels and tones): never a word of the
+      // vocabulary whole, such a word would always look misspelled
+      if (/\p{M}/u.test(word)) return
       const docs = this.documentsWith(word)
       if (docs >= RARE_WORD_DOCS) return
       const max = chars.length >= 6 ? 2 : 1

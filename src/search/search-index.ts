@@ -156,10 +156,6 @@ export class SearchIndexWriter {
   private readonly deleteSource: Statement
   private readonly deleteWords: Statement
   private readonly translationIds: Statement
-  private readonly missing: Statement
-  private readonly ends: Statement
-  private readonly blocksOf: Statement
-  private readonly linksOf: Statement
 
   constructor (db: Database, options: { holdFullText?: boolean } = {}) {
     this.db = db
@@ -172,13 +168,6 @@ export class SearchIndexWriter {
     this.deleteSource = db.prepare('DELETE FROM search_sources WHERE translation_id = ?')
     this.deleteWords = db.prepare('DELETE FROM search_words WHERE rowid = CAST(? AS INTEGER)')
     this.translationIds = db.prepare('SELECT id FROM translations WHERE article_id = ?').pluck()
-    this.missing = db.prepare(`SELECT t.id, t.article_id, t.locale, t.title FROM translations t
-      WHERE NOT EXISTS (SELECT 1 FROM search_sources s WHERE s.translation_id = t.id) ORDER BY t.id`)
-    // Both ends of both tables: index lookups, not the scan `missing` is
-    this.ends = db.prepare(`SELECT (SELECT min(id) FROM translations) AS firstTranslation, (SELECT max(id) FROM translations) AS lastTranslation,
-      (SELECT min(translation_id) FROM search_sources) AS firstDocument, (SELECT max(translation_id) FROM search_sources) AS lastDocument`)
-    this.blocksOf = db.prepare('SELECT block_id, parent_id, type, data FROM blocks WHERE translation_id = ? ORDER BY position')
-    this.linksOf = db.prepare('SELECT text FROM links WHERE translation_id = ? ORDER BY position')
   }
 
   /** Indexes one translation of an article under its translations.id (replacing what was there). */
@@ -236,22 +225,31 @@ export class SearchIndexWriter {
 
   /**
    * Indexes the translations that have no search document yet (a database imported before the
-   * search migration), from the stored block tree. Returns how many were indexed.
+   * search migration) and those listed in search_reindex (the analysis changed since they were
+   * indexed), from the stored block tree. Returns how many were indexed.
    */
   indexMissing (): number {
     // The store writes a translation and its document in one transaction, so documents are
     // missing only for translations stored before the search migration: the oldest ones (and
     // then every one, until a first import). When the first and the last translation both have
-    // their document, nothing is missing, and the scan below (0.3 s at 100k) is skipped.
-    const ends = this.ends.get() as { firstTranslation: number | null, lastTranslation: number | null, firstDocument: number | null, lastDocument: number | null }
-    if (ends.firstTranslation === ends.firstDocument && ends.lastTranslation === ends.lastDocument) return 0
+    // their document and none is to be indexed again (index lookups), the scan below (0.3 s at
+    // 100k) is skipped. Prepared here: the writer also serves databases before search_reindex.
+    const ends = this.db.prepare(`SELECT (SELECT min(id) FROM translations) AS firstTranslation, (SELECT max(id) FROM translations) AS lastTranslation,
+      (SELECT min(translation_id) FROM search_sources) AS firstDocument, (SELECT max(translation_id) FROM search_sources) AS lastDocument,
+      EXISTS (SELECT 1 FROM search_reindex) AS again`).get() as { firstTranslation: number | null, lastTranslation: number | null, firstDocument: number | null, lastDocument: number | null, again: number }
+    if (ends.firstTranslation === ends.firstDocument && ends.lastTranslation === ends.lastDocument && ends.again === 0) return 0
     return this.db.transaction((): number => {
-      const rows = this.missing.all() as MissingRow[]
+      const rows = this.db.prepare(`SELECT t.id, t.article_id, t.locale, t.title FROM translations t
+        WHERE NOT EXISTS (SELECT 1 FROM search_sources s WHERE s.translation_id = t.id) OR t.id IN (SELECT translation_id FROM search_reindex)
+        ORDER BY t.id`).all() as MissingRow[]
+      const blocksOf = this.db.prepare('SELECT block_id, parent_id, type, data FROM blocks WHERE translation_id = ? ORDER BY position')
+      const linksOf = this.db.prepare('SELECT text FROM links WHERE translation_id = ? ORDER BY position')
       for (const row of rows) {
-        const blocks = blockTree(this.blocksOf.all(row.id) as BlockRow[])
-        const links = this.linksOf.all(row.id) as Array<{ text: string }>
+        const blocks = blockTree(blocksOf.all(row.id) as BlockRow[])
+        const links = linksOf.all(row.id) as Array<{ text: string }>
         this.index(row.id, row.article_id, { locale: row.locale, title: row.title, blocks, steps: extractSteps(blocks), links })
       }
+      this.db.prepare('DELETE FROM search_reindex').run()
       return rows.length
     }).immediate()
   }

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { DatabaseTooNewError, latestVersion, loadMigrations, migrate, schemaVersion } from '../../src/db/migrate.ts'
 import { openDatabase } from '../../src/db/connection.ts'
 import { openTestDb, storedSteps } from '../helpers/db.ts'
-import { localeToken } from '../../src/search/search-index.ts'
+import { ensureSearchIndex, localeToken } from '../../src/search/search-index.ts'
+import { importPaths } from '../../src/import/import-paths.ts'
 import { ArticleSearch } from '../../src/search/search-articles.ts'
 
 const tablesOf = (db: ReturnType<typeof openDatabase>): string[] =>
@@ -196,4 +197,36 @@ t.test('008: the steps table goes; the blocks the steps are found in stay', asyn
   t.notOk(tablesOf(db).includes('steps'), 'no steps table')
   t.same(storedSteps(db, tid).map((s) => [s.id, s.text]), [['s2.1', 'Restart']], 'the step is found in the blocks')
   t.same(db.pragma('foreign_key_check'), [], 'no foreign key points at a table that went')
+})
+
+t.test('009: documents with Thai, Lao, Khmer or Burmese text are indexed again, split into words; the others stay', async (t) => {
+  const dir = t.testdir({
+    corpus: {
+      'th-TH': { 'calendar-sync.md': '---\ntitle: ปัญหาการซิงค์ปฏิทิน\n---\n# ปัญหาการซิงค์ปฏิทิน\n\nปฏิทินของคุณไม่ซิงค์กับโทรศัพท์มือถือ\n\n1. เปิดการตั้งค่าบัญชี\n' },
+      'en-US': { 'calendar-sync.md': '---\ntitle: Calendar does not sync\n---\n# Calendar does not sync\n\nYour calendar does not sync with your phone.\n' }
+    }
+  })
+  const db = openTestDb(t, dir)
+  migrateUpTo(t, db, '009')
+  t.match(importPaths(db, [join(dir, 'corpus')]), { failed: 0, translations: 2 })
+  // The Thai document as the index writer of that version wrote it: the text as written, unsplit
+  const thai = db.prepare("SELECT id FROM translations WHERE locale = 'th-TH'").pluck().get() as number
+  const source = db.prepare('SELECT title, steps, body FROM search_sources WHERE translation_id = ?').get(thai) as { title: string, steps: string, body: string }
+  const steps = (JSON.parse(source.steps) as Array<[string, string]>).map(([, text]) => text).join('\n')
+  db.prepare('UPDATE search_docs SET title = ?, steps = ?, body = ? WHERE rowid = ?').run(source.title, steps, source.body, thai)
+  db.prepare('DELETE FROM search_words WHERE rowid = ?').run(thai)
+  db.prepare('INSERT INTO search_words (rowid, words) VALUES (?, ?)').run(thai, [source.title, steps, source.body].join('\n'))
+  const search = (q: string): string[] => new ArticleSearch(db).search({ q, locale: 'th-TH' }).results.map((r) => r.matchedLocale)
+  t.same(search('โทรศัพท์'), [], 'before: a word inside a run of Thai is not found')
+  const english = db.prepare("SELECT * FROM search_docs WHERE rowid = (SELECT id FROM translations WHERE locale = 'en-US')").get()
+
+  migrate(db)
+  t.same(db.prepare('SELECT translation_id FROM search_reindex').pluck().all(), [thai], 'the Thai document is listed, the English one is not')
+  t.equal(ensureSearchIndex(db), 1, 'one document indexed again')
+  t.same(search('โทรศัพท์'), ['th-TH'], 'after: found')
+  t.same(db.prepare("SELECT * FROM search_docs WHERE rowid = (SELECT id FROM translations WHERE locale = 'en-US')").get(), english, 'the English document is as it was')
+  t.equal(db.prepare('SELECT count(*) FROM search_reindex').pluck().get(), 0, 'the list is emptied')
+  t.equal(ensureSearchIndex(db), 0, 'nothing left to do')
+  db.exec("INSERT INTO search_docs (search_docs, rank) VALUES ('integrity-check', 1); INSERT INTO search_words (search_words) VALUES ('integrity-check')")
+  t.pass('both full-text indexes agree with their content')
 })

@@ -26,8 +26,20 @@ t.test('normalizeText: Japanese and Chinese are split into words', async (t) => 
   t.equal(normalizeForIndex('ウィンドウ'), 'ウィンドウ')
 })
 
+t.test('normalizeText: Thai, Lao, Khmer and Burmese are split into words too', async (t) => {
+  t.equal(normalizeForIndex('ปฏิทินไม่ซิงค์กับโทรศัพท์'), 'ปฏิทิน ไม่ ซิงค์ กับ โทรศัพท์', 'Thai')
+  t.equal(normalizeForIndex('ซิงค์ปฏิทินกับOutlookบนเว็บ'), 'ซิงค์ ปฏิทิน กับ Outlook บน เว็บ', 'a Latin word glued to Thai is its own word')
+  t.equal(normalizeForIndex('ຂໍ້ຜິດພາດ'), 'ຂໍ້ ຜິດພາດ', 'Lao')
+  t.equal(normalizeForIndex('ဆာဗာ'), 'ဆာ ဗာ', 'Burmese')
+  t.equal(normalizeForIndex('កំហុស Office'), 'កំហុស Office', 'Khmer: one word stays one')
+  t.equal(normalizeForIndex('메일박스가 가득 찼습니다'), '메일박스가 가득 찼습니다', 'Korean has its spaces: unchanged')
+  const n = normalizeText('ข้อผิดพลาดนี้', true)
+  const word = n.text.indexOf('พลาด')
+  t.equal('ข้อผิดพลาดนี้'.slice(n.from![word]!, n.to![word + 3]!), 'พลาด', 'the map points a Thai word back into the input')
+})
+
 t.test('normalizeText: the map points each unit back into the input', async (t) => {
-  for (const input of ['ﾗｲｾﾝｽのない製品 ０ｘ８００４ＤＥ４０', 'Microsoft 365アプリの（問題）', 'plain', 'cafe\u0301 x\u200by', '😀 emoji ライセンス']) {
+  for (const input of ['ﾗｲｾﾝｽのない製品 ０ｘ８００４ＤＥ４０', 'Microsoft 365アプリの（問題）', 'plain', 'cafe\u0301 x\u200by', '😀 emoji ライセンス', 'ปฏิทินไม่ซิงค์ Outlook']) {
     const n = normalizeText(input, true)
     t.ok(n.from && n.to, 'maps given')
     t.equal(n.from!.length, n.text.length)

@@ -8,6 +8,7 @@ import { searchArticles } from '../../src/search/search-articles.ts'
 import { extractErrorCodes, extractQuotedMessages, normalizeText } from '../../src/search/analyze.ts'
 import { corpusTranslations, parseCorpusFile, translationIn } from '../helpers/corpus.ts'
 import { dbWith, memoryDb } from './fixtures/search-db.ts'
+import { importPaths } from '../../src/import/import-paths.ts'
 
 const SEED = 'fixing-office-apps-message-unlicensed-product.md'
 const count = (db: Database, table: string): number => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number
@@ -124,4 +125,23 @@ t.test('ensureSearchIndex also finds the older translations of a database import
   t.equal(ensureSearchIndex(db), 1, 'the one without a document is indexed')
   t.equal(count(db, 'search_sources'), count(db, 'translations'))
   t.equal(ensureSearchIndex(db), 0)
+})
+
+t.test('a word inside a run of Thai is found, and marked in the snippet', async (t) => {
+  const db = memoryDb()
+  t.teardown(() => db.close())
+  const dir = t.testdir({
+    'th-TH': {
+      'calendar-sync.md': '---\ntitle: ปัญหาการซิงค์ปฏิทิน\nms.contentlocale: th-TH\n---\n# ปัญหาการซิงค์ปฏิทิน\n\nปฏิทินของคุณไม่ซิงค์กับโทรศัพท์มือถือ\n\n1. เปิดการตั้งค่าบัญชี\n2. ลบบัญชีแล้วเพิ่มบัญชีใหม่\n'
+    }
+  })
+  t.match(importPaths(db, [dir]), { failed: 0, translations: 1 })
+  for (const q of ['ปฏิทิน', 'โทรศัพท์', 'ซิงค์ปฏิทิน', 'บัญชีใหม่']) {
+    const page = searchArticles(db, { q, locale: 'th-TH' })
+    t.same(page.results.map((r) => r.id), ['calendar-sync'], `${q}: found`)
+    t.same(page.corrections, [], `${q}: not taken for a typo`)
+  }
+  const hit = searchArticles(db, { q: 'โทรศัพท์', locale: 'th-TH' }).results[0]!
+  t.same(hit.snippet.highlights.map(([start, end]) => hit.snippet.text.slice(start, end)), ['โทรศัพท์'], 'the word is marked, in the text as written')
+  t.same(searchArticles(db, { q: 'บัญชีใหม่', locale: 'th-TH' }).results[0]!.stepIds, ['s2.2'], 'the step it is in')
 })
