@@ -1,5 +1,6 @@
 // The parser's entry point: one Markdown file (either form) in, the article model out. Pure.
 import { fromMarkdown } from 'mdast-util-from-markdown'
+import { rewriteDocfx } from './docfx.ts'
 import { gfmFromMarkdown } from 'mdast-util-gfm'
 import { gfm } from 'micromark-extension-gfm'
 import type { Nodes, Root } from 'mdast'
@@ -193,7 +194,7 @@ function checkDepth (root: Root, firstLine: number | null): void {
 
 function parseMarkdown (text: string, firstLine: number | null): Root {
   checkShape(text, firstLine)
-  const root = fromMarkdown(text, markdownExtensions)
+  const root = fromMarkdown(rewriteDocfx(text), markdownExtensions)
   checkDepth(root, firstLine)
   return root
 }
