@@ -250,6 +250,8 @@ export interface QueryTerm {
   tokens: string[]
   /** Other spellings that match the term: `0x` + a bare HRESULT, typo corrections. */
   alternatives: string[][]
+  /** Also any longer word it begins (a Korean word, whatever particle follows it in the text). */
+  prefix?: boolean
 }
 
 export interface AnalyzedQuery {
@@ -341,7 +343,8 @@ export function analyzeQuery (input: string): AnalyzedQuery {
       for (const token of tokens) {
         // A bare HRESULT (`8004de40`) is usually written with its 0x in the articles
         const alternatives = BARE_HRESULT.test(token.toLowerCase()) && /\d/.test(token) ? [[`0x${token.toLowerCase()}`]] : []
-        add(terms, { kind: 'word', tokens: [token], alternatives })
+        if (HANGUL_WORD.test(token)) add(terms, { kind: 'word', tokens: [koreanStem(token)], alternatives, prefix: true })
+        else add(terms, { kind: 'word', tokens: [token], alternatives })
       }
       if (tokens.length > 1) add(phrased, { kind: 'phrase', tokens: tokens.slice(0, MAX_PHRASE_TOKENS), alternatives: [] })
       else if (tokens.length === 1) add(phrased, { kind: 'word', tokens, alternatives: [] })
@@ -379,6 +382,22 @@ export function analyzeQuery (input: string): AnalyzedQuery {
 }
 
 /**
+ * Korean writes a noun and its particle as one word (`커넥터를`, `도메인에서`), and FTS5 indexes
+ * that word whole: a typed word is searched as the start of a word (`"커넥터" *`), after the
+ * particle it ends with, if any, is taken off (at least two syllables stay: `추가` stays).
+ */
+const HANGUL_WORD = /^\p{Script=Hangul}+$/u
+const PARTICLES = ['에서는', '에게서', '으로는', '으로서', '으로써', '이라고', '에서', '에게', '으로', '까지', '부터', '처럼', '보다', '라고',
+  '에는', '로는', '와는', '과는', '이나', '은', '는', '이', '가', '을', '를', '의', '에', '로', '와', '과', '도', '만']
+
+export function koreanStem (word: string): string {
+  for (const particle of PARTICLES) {
+    if (word.endsWith(particle) && word.length - particle.length >= 2) return word.slice(0, -particle.length)
+  }
+  return word
+}
+
+/**
  * Broader codes that articles may give instead of the exact one, ranked below it by the codes
  * column's weight: the SMTP reply of `550 5.7.501` (`550`), the family of `30068-39` (`30068`).
  */
@@ -401,8 +420,13 @@ export function quoted (tokens: string[]): string {
 
 /** One term as a MATCH operand: a quoted string, or its spellings in parentheses. */
 export function termExpression (term: QueryTerm): string {
-  if (term.alternatives.length === 0) return quoted(term.tokens)
-  return `(${[term.tokens, ...term.alternatives].map(quoted).join(' OR ')})`
+  const all = spellingsOf(term)
+  return all.length === 1 ? all[0]! : `(${all.join(' OR ')})`
+}
+
+/** A term's spellings as FTS5 phrases: its own (a prefix phrase, `"x" *`, for a prefix term), then its alternatives. */
+export function spellingsOf (term: QueryTerm): string[] {
+  return [quoted(term.tokens) + (term.prefix === true ? ' *' : ''), ...term.alternatives.map(quoted)]
 }
 
 /**

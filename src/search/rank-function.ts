@@ -30,9 +30,10 @@ export function loadRankFunction (db: Database, library: string = RANK_LIBRARY):
 
 /**
  * The phrases of a MATCH expression in FTS5's order (as written), for kb_rank()'s counts. Every
- * phrase this code writes is a double-quoted string (analyze.ts `quoted`); a `""` inside one is
- * a quote character.
+ * phrase this code writes is a double-quoted string (analyze.ts `quoted`), a prefix phrase with
+ * ` *` after it (counted with it: the documents of every word it begins); a `""` inside one is a
+ * quote character.
  */
 export function phrasesOf (expression: string): string[] {
-  return expression.match(/"(?:[^"]|"")*"/g) ?? []
+  return expression.match(/"(?:[^"]|"")*"(?: \*)?/g) ?? []
 }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto'
 import type { Database, Statement } from 'better-sqlite3'
 import { languageOf, negotiateLocale } from '../locale/negotiate.ts'
 import { SOURCE_LOCALE } from '../ingest/parse-article.ts'
-import { analyzeQuery, buildMatchQuery, extractQuotedMessages, foldWord, isStopword, quoted, wordsOf, type AnalyzedQuery, type QueryTerm } from './analyze.ts'
+import { analyzeQuery, buildMatchQuery, extractQuotedMessages, foldWord, isStopword, quoted, spellingsOf, wordsOf, type AnalyzedQuery, type QueryTerm } from './analyze.ts'
 import { boundedDistance } from './edit-distance.ts'
 import { buildSnippet, MARK_CLOSE, MARK_OPEN, markedLines, type Snippet, type SnippetSource } from './snippet.ts'
 import { localeToken } from './search-index.ts'
@@ -448,7 +448,7 @@ export class ArticleSearch {
    * for `two` (a term matches at most the documents of its spellings together).
    */
   private matchBound (terms: QueryTerm[], mode: 'all' | 'any' | 'two'): number {
-    const bounds = terms.map((term) => [term.tokens, ...term.alternatives].reduce((sum, spelling) => sum + this.documentsWithPhrase(quoted(spelling)), 0))
+    const bounds = terms.map((term) => spellingsOf(term).reduce((sum, spelling) => sum + this.documentsWithPhrase(spelling), 0))
     if (mode === 'all') return Math.min(...bounds)
     if (mode === 'any') return bounds.reduce((sum, n) => sum + n, 0)
     let pairs = 0
@@ -635,7 +635,7 @@ export class ArticleSearch {
   private correct (query: AnalyzedQuery): Array<Correction & { index: number }> {
     const out: Array<Correction & { index: number }> = []
     query.terms.forEach((term, index) => {
-      if (term.kind !== 'word' || isStopword(term.tokens[0]!)) return
+      if (term.kind !== 'word' || term.prefix === true || isStopword(term.tokens[0]!)) return
       const word = foldWord(term.tokens[0]!)
       const chars = Array.from(word)
       if (chars.length < (CJK.test(word) ? 3 : 4) || /^\p{N}+$/u.test(word)) return

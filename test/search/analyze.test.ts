@@ -3,7 +3,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import {
-  alignNormalized, analyzeQuery, buildMatchQuery, extractErrorCodes, extractQuotedMessages, foldWord, MAX_QUERY_TERMS,
+  alignNormalized, analyzeQuery, buildMatchQuery, extractErrorCodes, extractQuotedMessages, foldWord, koreanStem, MAX_QUERY_TERMS,
   nfkc, NFKC_STABLE, normalizeForIndex, normalizeText
 } from '../../src/search/analyze.ts'
 import { boundedDistance } from '../../src/search/edit-distance.ts'
@@ -210,4 +210,15 @@ t.test('nfkc copies stable runs: the same text and map as one code point at a ti
     return fast.text === slow.text && Array.from(fast.from!).join() === slow.from.join() && Array.from(fast.to!).join() === slow.to.join()
   }), { seed: 20261126, numRuns: 5000 })
   t.pass('5,000 generated lines')
+})
+
+t.test('a Korean word is searched as the start of a word, without its particle', async (t) => {
+  t.equal(koreanStem('커넥터를'), '커넥터')
+  t.equal(koreanStem('도메인에서'), '도메인')
+  t.equal(koreanStem('메일박스가'), '메일박스')
+  t.equal(koreanStem('추가'), '추가', 'two syllables stay')
+  t.equal(koreanStem('커넥터'), '커넥터', 'no particle')
+  t.equal(buildMatchQuery('커넥터를 Office'), '"커넥터" * AND "Office"')
+  t.equal(buildMatchQuery('"커넥터를 설정"'), '"커넥터를 설정"', 'a quoted phrase is taken as typed')
+  t.match(analyzeQuery('테넌트').terms, [{ kind: 'word', tokens: ['테넌트'], prefix: true }])
 })

@@ -45,6 +45,7 @@ t.test('a library that is not there: bm25() ranks, and the reason is given', asy
 t.test('phrasesOf lists the quoted strings in the order they are written', async (t) => {
   t.same(phrasesOf('("a b" OR "c") AND "say ""hi""" AND locale : ("l10n\uE000jajp" OR "l10n\uE000enus")'),
     ['"a b"', '"c"', '"say ""hi"""', '"l10n\uE000jajp"', '"l10n\uE000enus"'])
+  t.same(phrasesOf('"커넥터" * AND ("activ" * OR "office")'), ['"커넥터" *', '"activ" *', '"office"'], 'a prefix phrase with its *')
   t.same(phrasesOf(''), [])
 })
 
@@ -56,6 +57,8 @@ const EXPRESSIONS = [
   '("office" AND "sign") OR ("office" AND "account") OR ("sign" AND "account")',
   '"another account from your organization"',
   '"ライセンス" AND "office"',
+  '"activ" * AND "office"',
+  '("licen" * OR "0x8004de40") AND "office" *',
   `("office" AND "error") AND locale : (${['ja-JP', 'en-US'].map((l) => `"${localeToken(l)}"`).join(' OR ')})`
 ]
 

@@ -145,3 +145,22 @@ t.test('a word inside a run of Thai is found, and marked in the snippet', async 
   t.same(hit.snippet.highlights.map(([start, end]) => hit.snippet.text.slice(start, end)), ['โทรศัพท์'], 'the word is marked, in the text as written')
   t.same(searchArticles(db, { q: 'บัญชีใหม่', locale: 'th-TH' }).results[0]!.stepIds, ['s2.2'], 'the step it is in')
 })
+
+t.test('a Korean word is found whatever particle follows it, in the text or in the query', async (t) => {
+  const db = memoryDb()
+  t.teardown(() => db.close())
+  const dir = t.testdir({
+    'ko-KR': {
+      'connector.md': '---\ntitle: 커넥터 오류\nms.contentlocale: ko-KR\n---\n# 커넥터 오류\n\n인증서 기반 커넥터를 사용하거나 테넌트에 도메인을 추가합니다.\n\n1. 커넥터를 엽니다.\n'
+    }
+  })
+  t.match(importPaths(db, [dir]), { failed: 0, translations: 1 })
+  for (const q of ['테넌트', '테넌트가', '도메인', '도메인에서', '커넥터 테넌트', '인증서의']) {
+    const page = searchArticles(db, { q, locale: 'ko-KR' })
+    t.same(page.results.map((r) => r.id), ['connector'], `${q}: found`)
+    t.same(page.corrections, [], `${q}: not taken for a typo`)
+  }
+  const hit = searchArticles(db, { q: '테넌트', locale: 'ko-KR' }).results[0]!
+  t.same(hit.snippet.highlights.map(([start, end]) => hit.snippet.text.slice(start, end)), ['테넌트에'], 'the word is marked with its particle, as written')
+  t.same(searchArticles(db, { q: '게이트웨이', locale: 'ko-KR' }).results, [], 'a word the text does not hold finds nothing')
+})
