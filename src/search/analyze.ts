@@ -250,7 +250,10 @@ export interface QueryTerm {
   tokens: string[]
   /** Other spellings that match the term: `0x` + a bare HRESULT, typo corrections. */
   alternatives: string[][]
-  /** Also any longer word it begins (a Korean word, whatever particle follows it in the text). */
+  /**
+   * Every spelling also finds any longer word it begins: a Korean word whatever particle
+   * follows it, a Hebrew or Arabic one whatever ending.
+   */
   prefix?: boolean
 }
 
@@ -344,6 +347,7 @@ export function analyzeQuery (input: string): AnalyzedQuery {
         // A bare HRESULT (`8004de40`) is usually written with its 0x in the articles
         const alternatives = BARE_HRESULT.test(token.toLowerCase()) && /\d/.test(token) ? [[`0x${token.toLowerCase()}`]] : []
         if (HANGUL_WORD.test(token)) add(terms, { kind: 'word', tokens: [koreanStem(token)], alternatives, prefix: true })
+        else if (SEMITIC_WORD.test(token)) add(terms, { kind: 'word', tokens: [token], alternatives: withAttachedWords(token).map((w) => [w]), prefix: true })
         else add(terms, { kind: 'word', tokens: [token], alternatives })
       }
       if (tokens.length > 1) add(phrased, { kind: 'phrase', tokens: tokens.slice(0, MAX_PHRASE_TOKENS), alternatives: [] })
@@ -398,6 +402,32 @@ export function koreanStem (word: string): string {
 }
 
 /**
+ * Hebrew and Arabic write the article and one-letter words (and, in, to, from, that, as) as
+ * part of the next word (`השגיאה`, `לשגיאה`, `البريد`, `للبريد`), and endings after it (plural,
+ * possessive). A typed word is searched as the start of a word, alone and after each of those
+ * prefixes; a typed word with the article is also searched without it.
+ */
+const SEMITIC_WORD = /^(?:\p{Script=Hebrew}+|\p{Script=Arabic}+)$/u
+const HEBREW_PREFIXES = ['ה', 'ו', 'ב', 'ל', 'מ', 'ש', 'כ', 'וה', 'וב', 'ול', 'ומ', 'וש', 'שה']
+const ARABIC_PREFIXES = ['ال', 'و', 'ف', 'ب', 'ل', 'ك', 'وال', 'بال', 'فال', 'كال', 'لل']
+const ARTICLES = ['ال', 'ה']
+
+/**
+ * The other spellings of a Hebrew or Arabic word: the word without its article, if it has one,
+ * and without a final ה / ة (which the plural and the construct form replace: שגיאה, שגיאות),
+ * alone and after each prefix (the article among them).
+ */
+export function withAttachedWords (word: string): string[] {
+  const prefixes = /\p{Script=Hebrew}/u.test(word) ? HEBREW_PREFIXES : ARABIC_PREFIXES
+  const article = ARTICLES.find((a) => word.startsWith(a) && word.length - a.length >= 3)
+  let bare = article ? word.slice(article.length) : word
+  if (/[הة]$/u.test(bare) && bare.length >= 4) bare = bare.slice(0, -1)
+  const out = new Set([bare, ...prefixes.map((prefix) => prefix + bare)])
+  out.delete(word)
+  return [...out]
+}
+
+/**
  * Broader codes that articles may give instead of the exact one, ranked below it by the codes
  * column's weight: the SMTP reply of `550 5.7.501` (`550`), the family of `30068-39` (`30068`).
  */
@@ -424,9 +454,10 @@ export function termExpression (term: QueryTerm): string {
   return all.length === 1 ? all[0]! : `(${all.join(' OR ')})`
 }
 
-/** A term's spellings as FTS5 phrases: its own (a prefix phrase, `"x" *`, for a prefix term), then its alternatives. */
+/** A term's spellings as FTS5 phrases, its own first (prefix phrases, `"x" *`, for a prefix term). */
 export function spellingsOf (term: QueryTerm): string[] {
-  return [quoted(term.tokens) + (term.prefix === true ? ' *' : ''), ...term.alternatives.map(quoted)]
+  const star = term.prefix === true ? ' *' : ''
+  return [term.tokens, ...term.alternatives].map((spelling) => quoted(spelling) + star)
 }
 
 /**

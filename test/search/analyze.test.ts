@@ -3,7 +3,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import {
-  alignNormalized, analyzeQuery, buildMatchQuery, extractErrorCodes, extractQuotedMessages, foldWord, koreanStem, MAX_QUERY_TERMS,
+  alignNormalized, analyzeQuery, buildMatchQuery, extractErrorCodes, extractQuotedMessages, foldWord, koreanStem, MAX_QUERY_TERMS, withAttachedWords,
   nfkc, NFKC_STABLE, normalizeForIndex, normalizeText
 } from '../../src/search/analyze.ts'
 import { boundedDistance } from '../../src/search/edit-distance.ts'
@@ -221,4 +221,15 @@ t.test('a Korean word is searched as the start of a word, without its particle',
   t.equal(buildMatchQuery('커넥터를 Office'), '"커넥터" * AND "Office"')
   t.equal(buildMatchQuery('"커넥터를 설정"'), '"커넥터를 설정"', 'a quoted phrase is taken as typed')
   t.match(analyzeQuery('테넌트').terms, [{ kind: 'word', tokens: ['테넌트'], prefix: true }])
+})
+
+t.test('a Hebrew or Arabic word is also searched after the words written onto it, and without its article', async (t) => {
+  t.ok(withAttachedWords('שגיאה').includes('לשגיא'), 'after ל, its final ה left open for the plural (שגיאות)')
+  t.ok(withAttachedWords('השגיאה').includes('שגיא'), 'without the article')
+  t.ok(withAttachedWords('بريد').includes('البريد') && withAttachedWords('بريد').includes('للبريد'), 'with the article, and ل + article as written (لل)')
+  t.ok(withAttachedWords('البريد').includes('بريد'), 'without the article')
+  t.notOk(withAttachedWords('بريد').includes('بريد'), 'the word itself is the term, not an alternative')
+  t.equal(withAttachedWords('הלך').includes('לך'), false, 'a short word keeps its first letter')
+  t.match(buildMatchQuery('بريد'), /^\("بريد" \* OR "البريد" \* OR /, 'every spelling a prefix phrase')
+  t.equal(buildMatchQuery('"תיבת דואר"'), '"תיבת דואר"', 'a quoted phrase is taken as typed')
 })

@@ -164,3 +164,21 @@ t.test('a Korean word is found whatever particle follows it, in the text or in t
   t.same(hit.snippet.highlights.map(([start, end]) => hit.snippet.text.slice(start, end)), ['테넌트에'], 'the word is marked with its particle, as written')
   t.same(searchArticles(db, { q: '게이트웨이', locale: 'ko-KR' }).results, [], 'a word the text does not hold finds nothing')
 })
+
+t.test('a Hebrew or Arabic word is found with the article, a preposition or an ending written onto it', async (t) => {
+  const db = memoryDb()
+  t.teardown(() => db.close())
+  const dir = t.testdir({
+    'he-IL': { 'errors.md': '---\ntitle: שגיאות סנכרון\nms.contentlocale: he-IL\n---\n# שגיאות סנכרון\n\nאם מופיעה השגיאה, פתח את תיבת הדואר.\n' },
+    'ar-SA': { 'mail.md': '---\ntitle: مشكلات البريد\nms.contentlocale: ar-SA\n---\n# مشكلات البريد\n\nأرسل الرسالة للمسؤول.\n' }
+  })
+  t.match(importPaths(db, [dir]), { failed: 0, translations: 2 })
+  for (const [q, locale, id] of [['שגיאה', 'he-IL', 'errors'], ['השגיאה', 'he-IL', 'errors'], ['דואר', 'he-IL', 'errors'], ['بريد', 'ar-SA', 'mail'], ['رسالة', 'ar-SA', 'mail'], ['المسؤول', 'ar-SA', 'mail']] as const) {
+    const page = searchArticles(db, { q, locale })
+    t.same(page.results.map((r) => r.id), [id], `${q}: found`)
+    t.same(page.corrections, [], `${q}: not taken for a typo`)
+  }
+  const hit = searchArticles(db, { q: 'דואר', locale: 'he-IL' }).results[0]!
+  t.same(hit.snippet.highlights.map(([start, end]) => hit.snippet.text.slice(start, end)), ['הדואר'], 'the word is marked as written')
+  t.same(searchArticles(db, { q: 'סיסמה', locale: 'he-IL' }).results, [], 'a word the text does not hold finds nothing')
+})
