@@ -251,10 +251,11 @@ export interface QueryTerm {
   /** Other spellings that match the term: `0x` + a bare HRESULT, typo corrections. */
   alternatives: string[][]
   /**
-   * Every spelling also finds any longer word it begins: a Korean word whatever particle
-   * follows it, a Hebrew or Arabic one whatever ending.
+   * Beginnings of the words the term also finds (`"stem" *`), for languages that write a word
+   * and what goes with it as one: a Korean word less its particle, a Hebrew or Arabic word after
+   * the letters written onto it, a German or Russian word less its ending. FTS5 stems English only.
    */
-  prefix?: boolean
+  stems?: string[]
 }
 
 export interface AnalyzedQuery {
@@ -310,8 +311,9 @@ export function wordsOf (text: string): string[] {
 /**
  * What a user typed, as terms: `"quoted phrases"` become phrases, error codes become exact
  * code phrases, everything else words. Every character is text: FTS5 syntax means nothing.
+ * `language` (of the locale the search answers in, `de`) says how a Latin word may be inflected.
  */
-export function analyzeQuery (input: string): AnalyzedQuery {
+export function analyzeQuery (input: string, language: string | null = null): AnalyzedQuery {
   let text = typeof input === 'string' ? input : ''
   let truncated = false
   if (text.length > MAX_QUERY_CHARS) {
@@ -346,9 +348,8 @@ export function analyzeQuery (input: string): AnalyzedQuery {
       for (const token of tokens) {
         // A bare HRESULT (`8004de40`) is usually written with its 0x in the articles
         const alternatives = BARE_HRESULT.test(token.toLowerCase()) && /\d/.test(token) ? [[`0x${token.toLowerCase()}`]] : []
-        if (HANGUL_WORD.test(token)) add(terms, { kind: 'word', tokens: [koreanStem(token)], alternatives, prefix: true })
-        else if (SEMITIC_WORD.test(token)) add(terms, { kind: 'word', tokens: [token], alternatives: withAttachedWords(token).map((w) => [w]), prefix: true })
-        else add(terms, { kind: 'word', tokens: [token], alternatives })
+        const stems = stemsOf(token, language)
+        add(terms, { kind: 'word', tokens: [token], alternatives, ...(stems.length > 0 ? { stems } : {}) })
       }
       if (tokens.length > 1) add(phrased, { kind: 'phrase', tokens: tokens.slice(0, MAX_PHRASE_TOKENS), alternatives: [] })
       else if (tokens.length === 1) add(phrased, { kind: 'word', tokens, alternatives: [] })
@@ -385,10 +386,39 @@ export function analyzeQuery (input: string): AnalyzedQuery {
   return { terms: kept.slice(0, MAX_QUERY_TERMS), asTyped: same ? null : asTyped, truncated }
 }
 
+/** The stems (see QueryTerm) of a typed word, by its script and the user's language. */
+export function stemsOf (word: string, language: string | null): string[] {
+  if (HANGUL_WORD.test(word)) return [koreanStem(word)]
+  if (SEMITIC_WORD.test(word)) return [word, ...withAttachedWords(word)]
+  if (CYRILLIC_WORD.test(word)) return word.length >= 4 ? [withoutEnding(word, RUSSIAN_ENDINGS, 4)] : []
+  if (language === 'de' && LATIN_WORD.test(word)) return word.length >= 5 ? [withoutEnding(word, GERMAN_ENDINGS, 5)] : []
+  return []
+}
+
+/**
+ * German and Russian inflect a word by its ending (`Postfächern`, `Einstellungen`; `ящика`,
+ * `почтового`), and FTS5 stems English only: a typed word is also searched as the start of a
+ * word, less its ending if it has one and enough of it stays (`почтов` finds `почтовый`,
+ * `synchronisier` finds `Synchronisierung`). Longest endings first.
+ */
+const LATIN_WORD = /^\p{Script=Latin}+$/u
+const CYRILLIC_WORD = /^\p{Script=Cyrillic}+$/u
+const GERMAN_ENDINGS = ['ern', 'em', 'en', 'er', 'es', 'e', 'n', 's']
+const RUSSIAN_ENDINGS = ['ами', 'ями', 'ого', 'его', 'ому', 'ему', 'ыми', 'ими', 'ых', 'их', 'ой', 'ей', 'ом', 'ем', 'ах', 'ях', 'ов', 'ев',
+  'ую', 'юю', 'ая', 'яя', 'ое', 'ее', 'ые', 'ие', 'ый', 'ий', 'ть', 'ет', 'ют', 'ит', 'ат', 'ят', 'а', 'я', 'о', 'е', 'ы', 'и', 'у', 'ю', 'ь', 'й']
+
+function withoutEnding (word: string, endings: string[], keep: number): string {
+  const lower = word.toLowerCase()
+  for (const ending of endings) {
+    if (lower.endsWith(ending) && word.length - ending.length >= keep) return word.slice(0, -ending.length)
+  }
+  return word
+}
+
 /**
  * Korean writes a noun and its particle as one word (`커넥터를`, `도메인에서`), and FTS5 indexes
- * that word whole: a typed word is searched as the start of a word (`"커넥터" *`), after the
- * particle it ends with, if any, is taken off (at least two syllables stay: `추가` stays).
+ * that word whole: a typed word is also searched as the start of a word (`"커넥터" *`), less the
+ * particle it ends with, if any (at least two syllables stay: `추가` stays).
  */
 const HANGUL_WORD = /^\p{Script=Hangul}+$/u
 const PARTICLES = ['에서는', '에게서', '으로는', '으로서', '으로써', '이라고', '에서', '에게', '으로', '까지', '부터', '처럼', '보다', '라고',
@@ -404,8 +434,8 @@ export function koreanStem (word: string): string {
 /**
  * Hebrew and Arabic write the article and one-letter words (and, in, to, from, that, as) as
  * part of the next word (`השגיאה`, `לשגיאה`, `البريد`, `للبريد`), and endings after it (plural,
- * possessive). A typed word is searched as the start of a word, alone and after each of those
- * prefixes; a typed word with the article is also searched without it.
+ * possessive). A typed word is also searched as the start of a word, alone and after each of
+ * those prefixes; a typed word with the article also without it.
  */
 const SEMITIC_WORD = /^(?:\p{Script=Hebrew}+|\p{Script=Arabic}+)$/u
 const HEBREW_PREFIXES = ['ה', 'ו', 'ב', 'ל', 'מ', 'ש', 'כ', 'וה', 'וב', 'ול', 'ומ', 'וש', 'שה']
@@ -454,10 +484,9 @@ export function termExpression (term: QueryTerm): string {
   return all.length === 1 ? all[0]! : `(${all.join(' OR ')})`
 }
 
-/** A term's spellings as FTS5 phrases, its own first (prefix phrases, `"x" *`, for a prefix term). */
+/** A term's spellings as FTS5 phrases: its own, its alternatives, its stems as prefix phrases (`"x" *`). */
 export function spellingsOf (term: QueryTerm): string[] {
-  const star = term.prefix === true ? ' *' : ''
-  return [term.tokens, ...term.alternatives].map((spelling) => quoted(spelling) + star)
+  return [term.tokens, ...term.alternatives].map(quoted).concat((term.stems ?? []).map((stem) => `${quoted([stem])} *`))
 }
 
 /**

@@ -224,6 +224,7 @@ interface VocabularyRange { terms: string[], docs: number[] }
 
 const WEIGHTS = Object.values(COLUMN_WEIGHTS).join(', ')
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u
+const LATIN = /\p{Script=Latin}/u
 
 /**
  * What ranks: kb_rank() (bm25 with phrase counts kept per content revision) where the library
@@ -319,7 +320,7 @@ export class ArticleSearch {
     // The order of the results depends on the served locale (below): a cursor holds for one
     const fingerprint = fingerprintOf(options.q, scope.scenario, scope.audience, served)
     const offset = options.cursor ? decodeCursor(options.cursor, fingerprint) : 0
-    const query = analyzeQuery(options.q)
+    const query = this.withoutCommonStems(analyzeQuery(options.q, languageOf(served)))
     const empty: SearchPage = { results: [], nextCursor: null, corrections: [], truncated: query.truncated }
     if (query.terms.length === 0 || offset >= MAX_OFFSET) return empty
 
@@ -487,6 +488,19 @@ export class ArticleSearch {
   }
 
   /**
+   * The query less the stems of its common Latin words (COMMON_WORD_SHARE): `Office` typed on a
+   * German page is no inflected word worth the start of every word (`"offic" *` reads the
+   * doclists of office, offices, officeclient ... in every locale: 25-60 ms at 100k documents,
+   * where the word alone takes 2). Other scripts are written in few locales: their stems stay.
+   */
+  private withoutCommonStems (query: AnalyzedQuery): AnalyzedQuery {
+    const limit = Math.max(COMMON_WORD_MIN_DOCS, this.documents() * COMMON_WORD_SHARE)
+    const common = (term: QueryTerm): boolean => term.stems !== undefined && LATIN.test(term.tokens[0]!) && this.documentsWith(foldWord(term.tokens[0]!)) > limit
+    if (!query.terms.some(common)) return query
+    return { ...query, terms: query.terms.map((term) => common(term) ? { kind: term.kind, tokens: term.tokens, alternatives: term.alternatives } : term) }
+  }
+
+  /**
    * The terms less their common words (see COMMON_WORD_SHARE), when a rarer term that is found
    * somewhere remains to stand for them (a code, a phrase, a rare word); else all of them, and
    * onlyCommon says so.
@@ -635,13 +649,14 @@ export class ArticleSearch {
   private correct (query: AnalyzedQuery): Array<Correction & { index: number }> {
     const out: Array<Correction & { index: number }> = []
     query.terms.forEach((term, index) => {
-      if (term.kind !== 'word' || term.prefix === true || isStopword(term.tokens[0]!)) return
+      if (term.kind !== 'word' || isStopword(term.tokens[0]!)) return
       const word = foldWord(term.tokens[0]!)
       const chars = Array.from(word)
       if (chars.length < (CJK.test(word) ? 3 : 4) || /^\p{N}+$/u.test(word)) return
       // FTS5 splits a word at its combining marks (Thai vowels and tones): never a word of the
-      // vocabulary whole, such a word would always look misspelled
-      if (/\p{M}/u.test(word)) return
+      // vocabulary whole, such a word would always look misspelled. So would a Korean, Hebrew or
+      // Arabic word without the particle or the letters the text writes onto it (its stems find those).
+      if (/\p{M}/u.test(word) || /[\p{Script=Hangul}\p{Script=Hebrew}\p{Script=Arabic}]/u.test(word)) return
       const docs = this.documentsWith(word)
       if (docs >= RARE_WORD_DOCS) return
       const max = chars.length >= 6 ? 2 : 1

@@ -3,7 +3,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import {
-  alignNormalized, analyzeQuery, buildMatchQuery, extractErrorCodes, extractQuotedMessages, foldWord, koreanStem, MAX_QUERY_TERMS, withAttachedWords,
+  alignNormalized, analyzeQuery, buildMatchQuery, extractErrorCodes, extractQuotedMessages, foldWord, koreanStem, MAX_QUERY_TERMS, stemsOf, withAttachedWords,
   nfkc, NFKC_STABLE, normalizeForIndex, normalizeText
 } from '../../src/search/analyze.ts'
 import { boundedDistance } from '../../src/search/edit-distance.ts'
@@ -218,9 +218,9 @@ t.test('a Korean word is searched as the start of a word, without its particle',
   t.equal(koreanStem('메일박스가'), '메일박스')
   t.equal(koreanStem('추가'), '추가', 'two syllables stay')
   t.equal(koreanStem('커넥터'), '커넥터', 'no particle')
-  t.equal(buildMatchQuery('커넥터를 Office'), '"커넥터" * AND "Office"')
+  t.equal(buildMatchQuery('커넥터를 Office'), '("커넥터를" OR "커넥터" *) AND "Office"')
   t.equal(buildMatchQuery('"커넥터를 설정"'), '"커넥터를 설정"', 'a quoted phrase is taken as typed')
-  t.match(analyzeQuery('테넌트').terms, [{ kind: 'word', tokens: ['테넌트'], prefix: true }])
+  t.match(analyzeQuery('테넌트').terms, [{ kind: 'word', tokens: ['테넌트'], stems: ['테넌트'] }])
 })
 
 t.test('a Hebrew or Arabic word is also searched after the words written onto it, and without its article', async (t) => {
@@ -230,6 +230,21 @@ t.test('a Hebrew or Arabic word is also searched after the words written onto it
   t.ok(withAttachedWords('البريد').includes('بريد'), 'without the article')
   t.notOk(withAttachedWords('بريد').includes('بريد'), 'the word itself is the term, not an alternative')
   t.equal(withAttachedWords('הלך').includes('לך'), false, 'a short word keeps its first letter')
-  t.match(buildMatchQuery('بريد'), /^\("بريد" \* OR "البريد" \* OR /, 'every spelling a prefix phrase')
+  t.match(buildMatchQuery('بريد'), /^\("بريد" OR "بريد" \* OR "البريد" \* OR /, 'the word, then every spelling as a prefix phrase')
   t.equal(buildMatchQuery('"תיבת דואר"'), '"תיבת דואר"', 'a quoted phrase is taken as typed')
+})
+
+t.test('a German or Russian word is also searched as the start of a word, less its ending', async (t) => {
+  t.same(stemsOf('Postfächern', 'de'), ['Postfäch'])
+  t.same(stemsOf('synchronisieren', 'de'), ['synchronisier'])
+  t.same(stemsOf('Fehler', 'de'), ['Fehler'], 'five letters stay: Fehl is not the stem of Fehler')
+  t.same(stemsOf('Teams', 'de'), ['Teams'])
+  t.same(stemsOf('Postfächern', 'en'), [], 'a Latin word of an English page: FTS5 stems it')
+  t.same(stemsOf('Fehler', null), [])
+  t.same(stemsOf('почтового', null), ['почтов'], 'Cyrillic, whatever the page')
+  t.same(stemsOf('ящика', 'ru'), ['ящик'])
+  t.same(stemsOf('ящик', 'ru'), ['ящик'], 'no ending: the word as the start of a word')
+  t.same(stemsOf('ПК', 'ru'), [], 'too short')
+  t.same(stemsOf('Office', 'ja'), [])
+  t.equal(buildMatchQuery(analyzeQuery('Postfach voll', 'de')), '("Postfach" OR "Postfach" *) AND "voll"', 'a word of four letters as typed')
 })

@@ -4,7 +4,8 @@ import t from 'tap'
 import type { Database } from 'better-sqlite3'
 import { ArticleStore } from '../../src/db/article-store.ts'
 import { ensureSearchIndex, indexColumnsOf, keywordsOf, searchDocumentOf } from '../../src/search/search-index.ts'
-import { searchArticles } from '../../src/search/search-articles.ts'
+import { ArticleSearch, searchArticles } from '../../src/search/search-articles.ts'
+import { openCorpusDatabase } from '../../scripts/eval-search.ts'
 import { extractErrorCodes, extractQuotedMessages, normalizeText } from '../../src/search/analyze.ts'
 import { corpusTranslations, parseCorpusFile, translationIn } from '../helpers/corpus.ts'
 import { dbWith, memoryDb } from './fixtures/search-db.ts'
@@ -182,3 +183,45 @@ t.test('a Hebrew or Arabic word is found with the article, a preposition or an e
   t.same(hit.snippet.highlights.map(([start, end]) => hit.snippet.text.slice(start, end)), ['הדואר'], 'the word is marked as written')
   t.same(searchArticles(db, { q: 'סיסמה', locale: 'he-IL' }).results, [], 'a word the text does not hold finds nothing')
 })
+
+t.test('a German or Russian word is found in another form', async (t) => {
+  const db = memoryDb()
+  t.teardown(() => db.close())
+  const dir = t.testdir({
+    'de-DE': { 'sync.md': '---\ntitle: Kalender\nms.contentlocale: de-DE\n---\n# Kalender\n\nDie Synchronisierung der Postfächer zeigt Fehlermeldungen.\n' },
+    'ru-RU': { 'mailbox.md': '---\ntitle: Почта\nms.contentlocale: ru-RU\n---\n# Почта\n\nРазмер почтового ящика превышен.\n' }
+  })
+  t.match(importPaths(db, [dir]), { failed: 0, translations: 2 })
+  for (const [q, locale, id] of [['synchronisieren', 'de-DE', 'sync'], ['Fehlermeldung', 'de-DE', 'sync'], ['Postfach synchronisieren', 'de-DE', 'sync'],
+    ['почтовый ящик', 'ru-RU', 'mailbox'], ['ящики', 'ru-RU', 'mailbox'], ['размера', 'ru-RU', 'mailbox']] as const) {
+    t.same(searchArticles(db, { q, locale }).results.map((r) => [r.id, r.match]), [[id, 'all']], `${q}: found, every word`)
+  }
+  const hit = searchArticles(db, { q: 'Fehlermeldung', locale: 'de-DE' }).results[0]!
+  t.same(hit.snippet.highlights.map(([start, end]) => hit.snippet.text.slice(start, end)), ['Fehlermeldungen'], 'the word is marked as written')
+})
+
+t.test('a common Latin word of a German query is searched as typed, without the start of every word it begins', async (t) => {
+  const db = openCorpusDatabase()
+  t.teardown(() => db.close())
+  const matches: string[] = []
+  const prepare = db.prepare.bind(db)
+  // The ranking statements' MATCH expressions, as the search runs them
+  db.prepare = ((sql: string) => {
+    const statement = prepare(sql)
+    if (!sql.includes('WITH hits')) return statement
+    const all = statement.all.bind(statement)
+    return Object.assign(statement, { all: (params: { match: string }) => { matches.push(params.match); return all(params) } })
+  }) as typeof db.prepare
+  const search = new ArticleSearch(db)
+  const words = (q: string): number => wordsCount(db, q)
+  t.ok(words('office') > 20, `office: in ${words('office')} documents, more than COMMON_WORD_MIN_DOCS and 1%`)
+  t.ok(words('aktivieren') <= 20, `aktivieren: in ${words('aktivieren')}`)
+  search.search({ q: 'Office aktivieren', locale: 'de-DE' })
+  t.ok(matches.length > 0)
+  t.ok(matches.every((m) => !m.includes('"Office" *') && !m.includes('"Offic" *')), 'no stem for Office')
+  t.ok(matches.some((m) => m.includes('"aktivier" *')), 'a stem for aktivieren')
+})
+
+function wordsCount (db: Database, word: string): number {
+  return (db.prepare('SELECT doc FROM search_words_vocab WHERE term = ?').pluck().get(word) as number | undefined) ?? 0
+}
