@@ -391,19 +391,55 @@ export function stemsOf (word: string, language: string | null): string[] {
   if (HANGUL_WORD.test(word)) return [koreanStem(word)]
   if (SEMITIC_WORD.test(word)) return [word, ...withAttachedWords(word)]
   if (CYRILLIC_WORD.test(word)) return word.length >= 4 ? [withoutEnding(word, RUSSIAN_ENDINGS, 4)] : []
-  if (language === 'de' && LATIN_WORD.test(word)) return word.length >= 5 ? [withoutEnding(word, GERMAN_ENDINGS, 5)] : []
+  const endings = language === null ? undefined : LATIN_ENDINGS[language]
+  if (endings !== undefined && LATIN_WORD.test(word)) return word.length >= 5 ? [withoutEnding(word, endings, 5)] : []
   return []
 }
 
 /**
- * German and Russian inflect a word by its ending (`Postfächern`, `Einstellungen`; `ящика`,
- * `почтового`), and FTS5 stems English only: a typed word is also searched as the start of a
- * word, less its ending if it has one and enough of it stays (`почтов` finds `почтовый`,
- * `synchronisier` finds `Synchronisierung`). Longest endings first.
+ * Most languages of the content inflect a word by its ending (`Postfächern`, `Einstellungen`,
+ * `erreurs`, `errori`; `ящика`, `почтового`), or glue endings and words on (Finnish, Hungarian,
+ * Turkish), and FTS5 stems English only: a typed word is also searched as the start of a word,
+ * less its ending if it has one and enough of it stays (`почтов` finds `почтовый`,
+ * `synchronisier` finds `Synchronisierung`). Latin words by the language of the page (an
+ * English word on an English page is FTS5's), Cyrillic ones always. Longest endings first; an
+ * empty list: the word as typed, as the start of longer ones.
  */
 const LATIN_WORD = /^\p{Script=Latin}+$/u
 const CYRILLIC_WORD = /^\p{Script=Cyrillic}+$/u
-const GERMAN_ENDINGS = ['ern', 'em', 'en', 'er', 'es', 'e', 'n', 's']
+const GERMANIC = ['ern', 'em', 'en', 'er', 'es', 'e', 'n', 's']
+const NORDIC = ['erne', 'ene', 'ane', 'en', 'et', 'er', 'ar', 'or', 'na', 'e', 'a', 'n', 's']
+const ROMANCE = ['es', 's', 'e', 'a', 'o', 'i']
+const WEST_SLAVIC = ['ami', 'ach', 'ów', 'om', 'em', 'ie', 'ych', 'ých', 'ové', 'ího', 'ou', 'y', 'a', 'e', 'i', 'u', 'ą', 'ę', 'o', 'ů', 'í', 'é', 'á', 'ý']
+const SOUTH_SLAVIC = ['ima', 'ama', 'om', 'em', 'ih', 'a', 'e', 'i', 'u', 'o']
+const BALTIC = ['ams', 'ais', 'ių', 'ės', 'as', 'is', 'us', 'ai', 'ei', 'os', 'a', 'e', 'i', 'u', 'ą', 'ę', 'į', 'ų', 's']
+const LATIN_ENDINGS: Record<string, string[]> = {
+  de: GERMANIC,
+  nl: ['en', 'es', 'e', 's'],
+  sv: NORDIC,
+  da: NORDIC,
+  nb: NORDIC,
+  no: NORDIC,
+  fr: ROMANCE,
+  es: ROMANCE,
+  it: ROMANCE,
+  pt: ROMANCE,
+  ro: ['ilor', 'ele', 'ul', 'uri', 'le', 'i', 'e', 'a'],
+  ca: ROMANCE,
+  pl: WEST_SLAVIC,
+  cs: WEST_SLAVIC,
+  sk: WEST_SLAVIC,
+  sl: SOUTH_SLAVIC,
+  hr: SOUTH_SLAVIC,
+  sr: SOUTH_SLAVIC,
+  bs: SOUTH_SLAVIC,
+  lt: BALTIC,
+  lv: BALTIC,
+  fi: [],
+  et: [],
+  hu: [],
+  tr: []
+}
 const RUSSIAN_ENDINGS = ['ами', 'ями', 'ого', 'его', 'ому', 'ему', 'ыми', 'ими', 'ых', 'их', 'ой', 'ей', 'ом', 'ем', 'ах', 'ях', 'ов', 'ев',
   'ую', 'юю', 'ая', 'яя', 'ое', 'ее', 'ые', 'ие', 'ый', 'ий', 'ть', 'ет', 'ют', 'ит', 'ат', 'ят', 'а', 'я', 'о', 'е', 'ы', 'и', 'у', 'ю', 'ь', 'й']
 
