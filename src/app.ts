@@ -104,6 +104,10 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     exposedHeaders: ['ETag', 'Link', 'Content-Language', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Location'],
     maxAge: 600
   })
+  for (const schema of [...sharedSchemas, ...articleSchemas]) app.addSchema(schema)
+  await app.register(database, { config: options.config, db: options.db, prepare: options.prepareDatabase ?? true })
+  // After the database is ready: a migration or a first indexing blocks the event loop for seconds
+  // at start, and under-pressure, measuring from its registration, answered the first requests 503.
   if (options.config.maxEventLoopDelay > 0) {
     await app.register(underPressure, {
       maxEventLoopDelay: options.config.maxEventLoopDelay,
@@ -115,8 +119,6 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
       }
     })
   }
-  for (const schema of [...sharedSchemas, ...articleSchemas]) app.addSchema(schema)
-  await app.register(database, { config: options.config, db: options.db, prepare: options.prepareDatabase ?? true })
   await app.register(openapi)
   await app.register(auth, { readsRequireKey: options.config.readsRequireKey })
   if (options.config.rateLimit > 0) {

@@ -159,3 +159,18 @@ t.test('a saturated event loop answers 503 problem+json with Retry-After, then r
   }
   t.equal(status, 200, 'served again once the loop is free')
 })
+
+t.test('a start that blocks the event loop for seconds (a migration, a first indexing) serves its first requests', async (t) => {
+  const dir = t.testdir()
+  // The database plugin's first indexing, made to take 1.5 s, as migration 009's scan does at 100k documents
+  const searchIndex = await import('../../src/search/search-index.ts')
+  const { buildApp: buildSlowApp } = await t.mockImport<typeof import('../../src/app.ts')>('../../src/app.ts', {
+    '../../src/search/search-index.ts': { ...searchIndex, ensureSearchIndex: (db: Parameters<typeof searchIndex.ensureSearchIndex>[0]) => { busyWait(1500); return searchIndex.ensureSearchIndex(db) } }
+  })
+  const app = await buildSlowApp({ config: resolveConfig({ dbFile: join(dir, 'kb.sqlite'), rateLimit: 0, maxEventLoopDelay: 1 }) })
+  t.teardown(() => app.close())
+  await app.ready()
+  await sleep(20)
+  const res = await app.inject('/v1/articles')
+  t.equal(res.statusCode, 200, 'not 503: the load guard measures from when the database is ready')
+})
