@@ -6,6 +6,12 @@
 export const MAX_QUERY_CHARS = 512
 /** At most this many terms (a quoted phrase counts as one) reach the MATCH expression. */
 export const MAX_QUERY_TERMS = 32
+/**
+ * At most this many stems (prefix phrases, see QueryTerm) in one query, given to its terms in
+ * order: a Hebrew word has 14, and each costs a count and a doclist merge, so 32 Hebrew words
+ * would otherwise be ~450 phrases.
+ */
+export const MAX_QUERY_STEMS = 96
 /** At most this many words inside one quoted phrase. */
 export const MAX_PHRASE_TOKENS = 32
 
@@ -383,7 +389,21 @@ export function analyzeQuery (input: string, language: string | null = null): An
   if (kept.length > MAX_QUERY_TERMS || phrased.length > MAX_QUERY_TERMS) truncated = true
   const asTyped = phrased.slice(0, MAX_QUERY_TERMS)
   const same = asTyped.length === kept.length && asTyped.every((t) => t.kind !== 'phrase')
-  return { terms: kept.slice(0, MAX_QUERY_TERMS), asTyped: same ? null : asTyped, truncated }
+  return { terms: withinStemBudget(kept.slice(0, MAX_QUERY_TERMS)), asTyped: same ? null : asTyped, truncated }
+}
+
+/** The terms, their stems given in order until MAX_QUERY_STEMS are given (a term gets all of its own or none). */
+function withinStemBudget (terms: QueryTerm[]): QueryTerm[] {
+  let left = MAX_QUERY_STEMS
+  return terms.map((term) => {
+    if (term.stems === undefined) return term
+    if (term.stems.length <= left) {
+      left -= term.stems.length
+      return term
+    }
+    left = 0
+    return { kind: term.kind, tokens: term.tokens, alternatives: term.alternatives }
+  })
 }
 
 /** The stems (see QueryTerm) of a typed word, by its script and the user's language. */

@@ -3,7 +3,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import {
-  alignNormalized, analyzeQuery, buildMatchQuery, extractErrorCodes, extractQuotedMessages, foldWord, koreanStem, MAX_QUERY_TERMS, stemsOf, withAttachedWords,
+  alignNormalized, analyzeQuery, buildMatchQuery, extractErrorCodes, extractQuotedMessages, foldWord, koreanStem, MAX_QUERY_STEMS, MAX_QUERY_TERMS, stemsOf, withAttachedWords,
   nfkc, NFKC_STABLE, normalizeForIndex, normalizeText
 } from '../../src/search/analyze.ts'
 import { boundedDistance } from '../../src/search/edit-distance.ts'
@@ -249,4 +249,16 @@ t.test('a German or Russian word is also searched as the start of a word, less i
   t.same([stemsOf('erreurs', 'fr'), stemsOf('errores', 'es'), stemsOf('foutmeldingen', 'nl')], [['erreur'], ['error'], ['foutmelding']], 'French, Spanish, Dutch')
   t.same(stemsOf('virheen', 'fi'), ['virheen'], 'Finnish: the word as typed, as the start of longer ones')
   t.equal(buildMatchQuery(analyzeQuery('Postfach voll', 'de')), '("Postfach" OR "Postfach" *) AND "voll"', 'a word of four letters as typed')
+})
+
+t.test('a query gives at most MAX_QUERY_STEMS stems, to its first terms', async (t) => {
+  // Distinct Hebrew words, 14 stems each
+  const letters = 'אבגדהוזחטיכלמנסעפצקרשת'
+  const words = Array.from({ length: MAX_QUERY_TERMS }, (_, i) => `שגיא${letters[i % 22]}${letters[Math.floor(i / 22)]}`)
+  const terms = analyzeQuery(words.join(' ')).terms
+  t.equal(terms.length, MAX_QUERY_TERMS)
+  const stems = terms.map((term) => term.stems?.length ?? 0)
+  t.ok(stems.reduce((a, b) => a + b, 0) <= MAX_QUERY_STEMS, `${stems.reduce((a, b) => a + b, 0)} stems in all`)
+  t.ok(stems[0]! > 0 && stems.at(-1) === 0, 'the first terms have theirs, the last none')
+  t.ok(buildMatchQuery(analyzeQuery(words.join(' '))).split('*').length - 1 <= MAX_QUERY_STEMS, 'and so the MATCH expression')
 })
