@@ -8,7 +8,7 @@ const FENCE = /^ {0,3}(`{3,}|~{3,})/
 /** `:::image type="content" source="…" alt-text="…":::` (the end `:::` may be on a later line). */
 const IMAGE = /^\s*:::\s*image\s+(.*?)\s*(:::)?\s*$/i
 /** Every other `:::` line: zones, monikers, rows, columns, the end of a complex image. */
-const DIRECTIVE = /^\s*:::\s*[a-z][\w-]*.*$|^\s*:::\s*$/i
+const DIRECTIVE = /^\s*:::(?:\s*[a-z].*)?\s*$/i
 /** A whole line that pulls in another file (`[!INCLUDE[…](…)]`, `[!code-csharp[…](…)]`): nothing to show without it. */
 const INCLUDE = /^\s*\[!(?:include|code(?:-[\w#+-]+)?)\s*\[[^\]]*\]\([^)]*\)\]\s*$/i
 /** `> [!div class="…"]`: the quotation only carries a style (a "next step" button); its lines are content. */

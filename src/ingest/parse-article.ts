@@ -1,10 +1,10 @@
 // The parser's entry point: one Markdown file (either form) in, the article model out. Pure.
 import { fromMarkdown } from 'mdast-util-from-markdown'
-import { rewriteDocfx } from './docfx.ts'
 import { gfmFromMarkdown } from 'mdast-util-gfm'
 import { gfm } from 'micromark-extension-gfm'
 import type { Nodes, Root } from 'mdast'
 import { buildBlocks, type BlockBuild } from './blocks.ts'
+import { rewriteDocfx } from './docfx.ts'
 import { FrontMatterError, readFrontMatter, splitFrontMatter } from './front-matter.ts'
 import { articleIdOf, localeOfFolder, slugify } from './article-id.ts'
 import { DEFAULT_DOCS_BASE, resolveLink } from './links.ts'

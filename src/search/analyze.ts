@@ -60,8 +60,9 @@ const segmenter = new Intl.Segmenter('ja', { granularity: 'word' })
 /**
  * The text as it is indexed and queried: NFKC (full-width `０ｘ` → `0x`, half-width kana →
  * full-width), controls but the line break as spaces, and runs of Japanese, Chinese, Thai, Lao,
- * Khmer or Burmese split into words joined by spaces (FTS5's unicode61 tokenizer does not split them). Case, diacritics
- * and English stems are left to FTS5. With `withMap`, also where each unit came from.
+ * Khmer or Burmese split into words joined by spaces (FTS5's unicode61 tokenizer does not split
+ * them). Case, diacritics and English stems are left to FTS5. With `withMap`, also where each
+ * unit came from.
  */
 export function normalizeText (input: string, withMap = false): NormalizedText {
   const pass1 = nfkc(input, withMap)
@@ -259,7 +260,8 @@ export interface QueryTerm {
   /**
    * Beginnings of the words the term also finds (`"stem" *`), for languages that write a word
    * and what goes with it as one: a Korean word less its particle, a Hebrew or Arabic word after
-   * the letters written onto it, a German or Russian word less its ending. FTS5 stems English only.
+   * the letters written onto it, a Russian word, or a Latin one of an inflecting language, less
+   * its ending (stemsOf). FTS5 stems English only.
    */
   stems?: string[]
 }

@@ -1,6 +1,6 @@
 // The search index writer: what goes in which column, and that the index follows the article
 // store through imports, replacements, deletions and a rebuild.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { Database } from 'better-sqlite3'
 import { ArticleStore } from '../../src/db/article-store.ts'
 import { ensureSearchIndex, indexColumnsOf, keywordsOf, searchDocumentOf } from '../../src/search/search-index.ts'
@@ -129,14 +129,11 @@ t.test('ensureSearchIndex also finds the older translations of a database import
 })
 
 t.test('a word inside a run of Thai is found, and marked in the snippet', async (t) => {
-  const db = memoryDb()
-  t.teardown(() => db.close())
-  const dir = t.testdir({
+  const db = importedDb(t, {
     'th-TH': {
       'calendar-sync.md': '---\ntitle: ปัญหาการซิงค์ปฏิทิน\nms.contentlocale: th-TH\n---\n# ปัญหาการซิงค์ปฏิทิน\n\nปฏิทินของคุณไม่ซิงค์กับโทรศัพท์มือถือ\n\n1. เปิดการตั้งค่าบัญชี\n2. ลบบัญชีแล้วเพิ่มบัญชีใหม่\n'
     }
-  })
-  t.match(importPaths(db, [dir]), { failed: 0, translations: 1 })
+  }, 1)
   for (const q of ['ปฏิทิน', 'โทรศัพท์', 'ซิงค์ปฏิทิน', 'บัญชีใหม่']) {
     const page = searchArticles(db, { q, locale: 'th-TH' })
     t.same(page.results.map((r) => r.id), ['calendar-sync'], `${q}: found`)
@@ -148,14 +145,11 @@ t.test('a word inside a run of Thai is found, and marked in the snippet', async 
 })
 
 t.test('a Korean word is found whatever particle follows it, in the text or in the query', async (t) => {
-  const db = memoryDb()
-  t.teardown(() => db.close())
-  const dir = t.testdir({
+  const db = importedDb(t, {
     'ko-KR': {
       'connector.md': '---\ntitle: 커넥터 오류\nms.contentlocale: ko-KR\n---\n# 커넥터 오류\n\n인증서 기반 커넥터를 사용하거나 테넌트에 도메인을 추가합니다.\n\n1. 커넥터를 엽니다.\n'
     }
-  })
-  t.match(importPaths(db, [dir]), { failed: 0, translations: 1 })
+  }, 1)
   for (const q of ['테넌트', '테넌트가', '도메인', '도메인에서', '커넥터 테넌트', '인증서의']) {
     const page = searchArticles(db, { q, locale: 'ko-KR' })
     t.same(page.results.map((r) => r.id), ['connector'], `${q}: found`)
@@ -167,13 +161,10 @@ t.test('a Korean word is found whatever particle follows it, in the text or in t
 })
 
 t.test('a Hebrew or Arabic word is found with the article, a preposition or an ending written onto it', async (t) => {
-  const db = memoryDb()
-  t.teardown(() => db.close())
-  const dir = t.testdir({
+  const db = importedDb(t, {
     'he-IL': { 'errors.md': '---\ntitle: שגיאות סנכרון\nms.contentlocale: he-IL\n---\n# שגיאות סנכרון\n\nאם מופיעה השגיאה, פתח את תיבת הדואר.\n' },
     'ar-SA': { 'mail.md': '---\ntitle: مشكلات البريد\nms.contentlocale: ar-SA\n---\n# مشكلات البريد\n\nأرسل الرسالة للمسؤول.\n' }
-  })
-  t.match(importPaths(db, [dir]), { failed: 0, translations: 2 })
+  }, 2)
   for (const [q, locale, id] of [['שגיאה', 'he-IL', 'errors'], ['השגיאה', 'he-IL', 'errors'], ['דואר', 'he-IL', 'errors'], ['بريد', 'ar-SA', 'mail'], ['رسالة', 'ar-SA', 'mail'], ['المسؤول', 'ar-SA', 'mail']] as const) {
     const page = searchArticles(db, { q, locale })
     t.same(page.results.map((r) => r.id), [id], `${q}: found`)
@@ -185,13 +176,10 @@ t.test('a Hebrew or Arabic word is found with the article, a preposition or an e
 })
 
 t.test('a German or Russian word is found in another form', async (t) => {
-  const db = memoryDb()
-  t.teardown(() => db.close())
-  const dir = t.testdir({
+  const db = importedDb(t, {
     'de-DE': { 'sync.md': '---\ntitle: Kalender\nms.contentlocale: de-DE\n---\n# Kalender\n\nDie Synchronisierung der Postfächer zeigt Fehlermeldungen.\n' },
     'ru-RU': { 'mailbox.md': '---\ntitle: Почта\nms.contentlocale: ru-RU\n---\n# Почта\n\nРазмер почтового ящика превышен.\n' }
-  })
-  t.match(importPaths(db, [dir]), { failed: 0, translations: 2 })
+  }, 2)
   for (const [q, locale, id] of [['synchronisieren', 'de-DE', 'sync'], ['Fehlermeldung', 'de-DE', 'sync'], ['Postfach synchronisieren', 'de-DE', 'sync'],
     ['почтовый ящик', 'ru-RU', 'mailbox'], ['ящики', 'ru-RU', 'mailbox'], ['размера', 'ru-RU', 'mailbox']] as const) {
     t.same(searchArticles(db, { q, locale }).results.map((r) => [r.id, r.match]), [[id, 'all']], `${q}: found, every word`)
@@ -227,4 +215,12 @@ t.test('a common Latin word of a German query is searched as typed, without the 
 
 function wordsCount (db: Database, word: string): number {
   return (db.prepare('SELECT doc FROM search_words_vocab WHERE term = ?').pluck().get(word) as number | undefined) ?? 0
+}
+
+/** A fresh database holding `files` (locale folder → file name → text), imported: `translations` stored. */
+function importedDb (t: Test, files: Record<string, Record<string, string>>, translations: number): Database {
+  const db = memoryDb()
+  t.teardown(() => db.close())
+  t.match(importPaths(db, [t.testdir(files)]), { failed: 0, translations })
+  return db
 }
