@@ -413,6 +413,7 @@ export function stemsOf (word: string, language: string | null): string[] {
   if (HANGUL_WORD.test(word)) return [koreanStem(word)]
   if (SEMITIC_WORD.test(word)) return [word, ...withAttachedWords(word)]
   if (CYRILLIC_WORD.test(word)) return word.length >= 4 ? [withoutEnding(word, RUSSIAN_ENDINGS, 4)] : []
+  if (GREEK_WORD.test(word)) return word.length >= 4 ? [withoutEnding(word, GREEK_ENDINGS, 4)] : []
   const endings = language === null ? undefined : LATIN_ENDINGS[language]
   if (endings !== undefined && LATIN_WORD.test(word)) return word.length >= 5 ? [withoutEnding(word, endings, 5)] : []
   return []
@@ -420,15 +421,16 @@ export function stemsOf (word: string, language: string | null): string[] {
 
 /**
  * Most languages of the content inflect a word by its ending (`Postfächern`, `Einstellungen`,
- * `erreurs`, `errori`; `ящика`, `почтового`), or glue endings and words on (Finnish, Hungarian,
- * Turkish), and FTS5 stems English only: a typed word is also searched as the start of a word,
- * less its ending if it has one and enough of it stays (`почтов` finds `почтовый`,
- * `synchronisier` finds `Synchronisierung`). Latin words by the language of the page (an
- * English word on an English page is FTS5's), Cyrillic ones always. Longest endings first; an
- * empty list: the word as typed, as the start of longer ones.
+ * `erreurs`, `errori`; `ящика`, `почтового`; `σφάλματος`), or glue endings and words on
+ * (Finnish, Hungarian, Turkish), and FTS5 stems English only: a typed word is also searched as
+ * the start of a word, less its ending if it has one and enough of it stays (`почтов` finds
+ * `почтовый`, `synchronisier` finds `Synchronisierung`). Latin words by the language of the page
+ * (an English word on an English page is FTS5's), Cyrillic and Greek ones always. Longest
+ * endings first; an empty list: the word as typed, as the start of longer ones.
  */
 const LATIN_WORD = /^\p{Script=Latin}+$/u
 const CYRILLIC_WORD = /^\p{Script=Cyrillic}+$/u
+const GREEK_WORD = /^\p{Script=Greek}+$/u
 const GERMANIC = ['ern', 'em', 'en', 'er', 'es', 'e', 'n', 's']
 const NORDIC = ['erne', 'ene', 'ane', 'en', 'et', 'er', 'ar', 'or', 'na', 'e', 'a', 'n', 's']
 const ROMANCE = ['es', 's', 'e', 'a', 'o', 'i']
@@ -465,10 +467,18 @@ const LATIN_ENDINGS: Record<string, string[]> = {
 const RUSSIAN_ENDINGS = ['ами', 'ями', 'ого', 'его', 'ому', 'ему', 'ыми', 'ими', 'ых', 'их', 'ой', 'ей', 'ом', 'ем', 'ах', 'ях', 'ов', 'ев',
   'ую', 'юю', 'ая', 'яя', 'ое', 'ее', 'ые', 'ие', 'ый', 'ий', 'ть', 'ет', 'ют', 'ит', 'ат', 'ят', 'а', 'я', 'о', 'е', 'ы', 'и', 'у', 'ю', 'ь', 'й']
 
+const GREEK_ENDINGS = ['ματος', 'ματα', 'ματων', 'ους', 'ων', 'ου', 'ος', 'ες', 'ης', 'ας', 'οι', 'ια', 'α', 'η', 'ο', 'ε', 'ι', 'υ', 'ς']
+
+/** Lowercase without accents, one unit for one (`κωδικού` → `κωδικου`); else only lowercase. */
+function foldEnding (text: string): string {
+  const folded = text.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '').normalize('NFC')
+  return folded.length === text.length ? folded : text.toLowerCase()
+}
+
 function withoutEnding (word: string, endings: string[], keep: number): string {
-  const lower = word.toLowerCase()
+  const folded = foldEnding(word)
   for (const ending of endings) {
-    if (lower.endsWith(ending) && word.length - ending.length >= keep) return word.slice(0, -ending.length)
+    if (folded.endsWith(foldEnding(ending)) && word.length - ending.length >= keep) return word.slice(0, -ending.length)
   }
   return word
 }

@@ -245,6 +245,7 @@ t.test('a German or Russian word is also searched as the start of a word, less i
   t.same(stemsOf('ящика', 'ru'), ['ящик'])
   t.same(stemsOf('ящик', 'ru'), ['ящик'], 'no ending: the word as the start of a word')
   t.same(stemsOf('ПК', 'ru'), [], 'too short')
+  t.same(stemsOf('σφάλματος', 'el'), ['σφάλ'], 'Greek: the genitive finds σφάλμα and σφάλματα')
   t.same(stemsOf('Office', 'ja'), [])
   t.same([stemsOf('erreurs', 'fr'), stemsOf('errores', 'es'), stemsOf('foutmeldingen', 'nl')], [['erreur'], ['error'], ['foutmelding']], 'French, Spanish, Dutch')
   t.same(stemsOf('virheen', 'fi'), ['virheen'], 'Finnish: the word as typed, as the start of longer ones')

@@ -175,13 +175,14 @@ t.test('a Hebrew or Arabic word is found with the article, a preposition or an e
   t.same(searchArticles(db, { q: 'סיסמה', locale: 'he-IL' }).results, [], 'a word the text does not hold finds nothing')
 })
 
-t.test('a German or Russian word is found in another form', async (t) => {
+t.test('a German, Russian or Greek word is found in another form', async (t) => {
   const db = importedDb(t, {
     'de-DE': { 'sync.md': '---\ntitle: Kalender\nms.contentlocale: de-DE\n---\n# Kalender\n\nDie Synchronisierung der Postfächer zeigt Fehlermeldungen.\n' },
-    'ru-RU': { 'mailbox.md': '---\ntitle: Почта\nms.contentlocale: ru-RU\n---\n# Почта\n\nРазмер почтового ящика превышен.\n' }
-  }, 2)
+    'ru-RU': { 'mailbox.md': '---\ntitle: Почта\nms.contentlocale: ru-RU\n---\n# Почта\n\nРазмер почтового ящика превышен.\n' },
+    'el-GR': { 'error.md': '---\ntitle: Σφάλμα\nms.contentlocale: el-GR\n---\n# Σφάλμα\n\nΟ κωδικός σφάλματος εμφανίζεται στην οθόνη.\n' }
+  }, 3)
   for (const [q, locale, id] of [['synchronisieren', 'de-DE', 'sync'], ['Fehlermeldung', 'de-DE', 'sync'], ['Postfach synchronisieren', 'de-DE', 'sync'],
-    ['почтовый ящик', 'ru-RU', 'mailbox'], ['ящики', 'ru-RU', 'mailbox'], ['размера', 'ru-RU', 'mailbox']] as const) {
+    ['почтовый ящик', 'ru-RU', 'mailbox'], ['ящики', 'ru-RU', 'mailbox'], ['размера', 'ru-RU', 'mailbox'], ['κωδικού σφάλματα', 'el-GR', 'error']] as const) {
     t.same(searchArticles(db, { q, locale }).results.map((r) => [r.id, r.match]), [[id, 'all']], `${q}: found, every word`)
   }
   const hit = searchArticles(db, { q: 'Fehlermeldung', locale: 'de-DE' }).results[0]!
