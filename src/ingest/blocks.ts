@@ -58,10 +58,10 @@ type Definitions = Map<string, { url: string, title: string | null }>
 /** Links of inline content, in document order; references resolved through their definitions. */
 function collectLinks (children: PhrasingContent[], blockId: string, definitions: Definitions, out: RawLink[]): void {
   for (const c of children) {
-    if (c.type === 'link') out.push({ url: c.url, title: c.title ?? null, text: collapse(toString(c, { includeHtml: false })), blockId })
+    if (c.type === 'link') out.push({ url: c.url, title: c.title ?? null, text: textOf(c.children), blockId })
     else if (c.type === 'linkReference') {
       const def = definitions.get(c.identifier.toLowerCase())
-      if (def) out.push({ url: def.url, title: def.title, text: collapse(toString(c, { includeHtml: false })), blockId })
+      if (def) out.push({ url: def.url, title: def.title, text: textOf(c.children), blockId })
     }
     if ('children' in c) collectLinks(c.children as PhrasingContent[], blockId, definitions, out)
   }
@@ -83,9 +83,35 @@ export function richText (children: PhrasingContent[], batch?: MarkdownBatch): R
   const plain = plainMarkdown(children)
   if (plain !== null) return { markdown: plain, text: collapse(plain) }
   const paragraph: Paragraph = { type: 'paragraph', children }
-  const text = collapse(toString(paragraph, { includeHtml: false }))
+  const text = textOf(children)
   // Without text, the caller looks at the Markdown at once (an image, or nothing to keep).
   return { markdown: batch && text !== '' ? batch.add(paragraph) : toMarkdown(paragraph, markdownOptions).trim(), text }
+}
+
+/** `<br>`, `<br/>`, `<br />`: a line break written in HTML. */
+const BR = /^\s*<br\s*\/?>\s*$/i
+
+/**
+ * The plain text of inline content, one line: toString's, but a line break (a hard break, or
+ * `<br>`) is a space; toString drops it, and `Line one<br>Line two` was `Line oneLine two`.
+ */
+export function textOf (children: PhrasingContent[]): string {
+  return collapse(toString({ type: 'paragraph', children: breaksAsSpaces(children) }, { includeHtml: false }))
+}
+
+/** The same nodes, each line break a space: the array itself when none holds one. */
+function breaksAsSpaces (children: PhrasingContent[]): PhrasingContent[] {
+  let out: PhrasingContent[] | null = null
+  children.forEach((c, i) => {
+    let mapped: PhrasingContent = c
+    if (c.type === 'break' || (c.type === 'html' && BR.test(c.value))) mapped = { type: 'text', value: ' ' }
+    else if ('children' in c) {
+      const inner = breaksAsSpaces(c.children as PhrasingContent[])
+      if (inner !== c.children) mapped = { ...c, children: inner } as PhrasingContent
+    }
+    if (mapped !== c) (out ??= children.slice())[i] = mapped
+  })
+  return out ?? children
 }
 
 /**

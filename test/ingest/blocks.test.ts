@@ -11,15 +11,28 @@ import { gfmToMarkdown } from 'mdast-util-gfm'
 import { toString } from 'mdast-util-to-string'
 import type { Paragraph, PhrasingContent } from 'mdast'
 import { collapse, MarkdownBatch, richText } from '../../src/ingest/blocks.ts'
+import { parseArticle } from '../../src/ingest/parse-article.ts'
 import type { Block } from '../../src/ingest/model.ts'
 import { CORPUS_FOLDERS, corpusDir, markdownFiles } from '../helpers/corpus.ts'
 
 const options = { extensions: [gfmToMarkdown()], bullet: '-' as const, emphasis: '_' as const, rule: '-' as const }
 
-/** What richText gave for every input before the plain-text path: toMarkdown's output. */
+/** What richText gave for every input before the plain-text path: toMarkdown's output; and the text, each line break a space. */
 function reference (children: PhrasingContent[]): { markdown: string, text: string } {
   const paragraph: Paragraph = { type: 'paragraph', children }
-  return { markdown: toMarkdown(paragraph, options).trim(), text: collapse(toString(paragraph, { includeHtml: false })) }
+  return { markdown: toMarkdown(paragraph, options).trim(), text: referenceText(children) }
+}
+
+/** Plain text, one line: a line break (hard, or `<br>`) is a space, other HTML nothing, an image its alt text. */
+function referenceText (nodes: PhrasingContent[]): string {
+  const walk = (n: PhrasingContent): string => {
+    if (n.type === 'break') return ' '
+    if (n.type === 'html') return /^\s*<br\s*\/?>\s*$/i.test(n.value) ? ' ' : ''
+    if ('value' in n) return n.value
+    if ('children' in n) return (n.children as PhrasingContent[]).map(walk).join('')
+    return 'alt' in n ? n.alt ?? '' : ''
+  }
+  return collapse(nodes.map(walk).join(''))
 }
 
 const text = (value: string): PhrasingContent[] => [{ type: 'text', value }]
@@ -124,4 +137,13 @@ t.test('a document\'s rich paragraphs written in one call: what toMarkdown write
     { type: 'list', id: 'b2', ordered: true, start: 1, related: false, items: [{ id: 'b2.1', blocks: [{ type: 'heading', id: 'b2.1.1', level: 3, anchor: null, markdown: '**step**', text: 'step' }] }] },
     { type: 'table', id: 'b3', align: [null], header: [{ markdown: '**head**', text: 'head' }], rows: [[{ markdown: '**cell**', text: 'cell' }]] }
   ])
+})
+
+t.test('a line break, hard or <br>, is a space in the text', async (t) => {
+  const parsed = parseArticle('# T\n\nLine one  \nLine two\\\nLine three<br>four **bold<br/>more** [a<br />link](https://a)\n', { path: 'en-US/t.md' })
+  if (parsed.kind !== 'article') throw new Error('not an article')
+  const [en] = parsed.article.translations
+  t.same(en!.blocks.map((b) => b.type === 'paragraph' && b.text), ['Line one Line two Line three four bold more a link'])
+  t.same(en!.links.map((l) => l.text), ['a link'], 'a link\'s text too')
+  t.equal(toString({ type: 'paragraph', children: [{ type: 'text', value: 'a' }, { type: 'break' }, { type: 'text', value: 'b' }] }), 'ab', 'what toString alone gives')
 })
