@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import type { Database } from 'better-sqlite3'
 import { ArticleStore } from '../../src/db/article-store.ts'
 import { ensureSearchIndex, indexColumnsOf, keywordsOf, searchDocumentOf } from '../../src/search/search-index.ts'
-import { ArticleSearch, searchArticles } from '../../src/search/search-articles.ts'
+import { ArticleSearch, searchArticles, type SearchPage } from '../../src/search/search-articles.ts'
 import { openCorpusDatabase } from '../../scripts/eval-search.ts'
 import { extractErrorCodes, extractQuotedMessages, normalizeText } from '../../src/search/analyze.ts'
 import { corpusTranslations, parseCorpusFile, translationIn } from '../helpers/corpus.ts'
@@ -134,13 +134,8 @@ t.test('a word inside a run of Thai is found, and marked in the snippet', async 
       'calendar-sync.md': '---\ntitle: ปัญหาการซิงค์ปฏิทิน\nms.contentlocale: th-TH\n---\n# ปัญหาการซิงค์ปฏิทิน\n\nปฏิทินของคุณไม่ซิงค์กับโทรศัพท์มือถือ\n\n1. เปิดการตั้งค่าบัญชี\n2. ลบบัญชีแล้วเพิ่มบัญชีใหม่\n'
     }
   }, 1)
-  for (const q of ['ปฏิทิน', 'โทรศัพท์', 'ซิงค์ปฏิทิน', 'บัญชีใหม่']) {
-    const page = searchArticles(db, { q, locale: 'th-TH' })
-    t.same(page.results.map((r) => r.id), ['calendar-sync'], `${q}: found`)
-    t.same(page.corrections, [], `${q}: not taken for a typo`)
-  }
-  const hit = searchArticles(db, { q: 'โทรศัพท์', locale: 'th-TH' }).results[0]!
-  t.same(hit.snippet.highlights.map(([start, end]) => hit.snippet.text.slice(start, end)), ['โทรศัพท์'], 'the word is marked, in the text as written')
+  foundAsTyped(t, db, ['ปฏิทิน', 'โทรศัพท์', 'ซิงค์ปฏิทิน', 'บัญชีใหม่'].map((q) => [q, 'th-TH', 'calendar-sync']))
+  t.same(markedIn(searchArticles(db, { q: 'โทรศัพท์', locale: 'th-TH' })), ['โทรศัพท์'], 'the word is marked, in the text as written')
   t.same(searchArticles(db, { q: 'บัญชีใหม่', locale: 'th-TH' }).results[0]!.stepIds, ['s2.2'], 'the step it is in')
 })
 
@@ -150,13 +145,8 @@ t.test('a Korean word is found whatever particle follows it, in the text or in t
       'connector.md': '---\ntitle: 커넥터 오류\nms.contentlocale: ko-KR\n---\n# 커넥터 오류\n\n인증서 기반 커넥터를 사용하거나 테넌트에 도메인을 추가합니다.\n\n1. 커넥터를 엽니다.\n'
     }
   }, 1)
-  for (const q of ['테넌트', '테넌트가', '도메인', '도메인에서', '커넥터 테넌트', '인증서의']) {
-    const page = searchArticles(db, { q, locale: 'ko-KR' })
-    t.same(page.results.map((r) => r.id), ['connector'], `${q}: found`)
-    t.same(page.corrections, [], `${q}: not taken for a typo`)
-  }
-  const hit = searchArticles(db, { q: '테넌트', locale: 'ko-KR' }).results[0]!
-  t.same(hit.snippet.highlights.map(([start, end]) => hit.snippet.text.slice(start, end)), ['테넌트에'], 'the word is marked with its particle, as written')
+  foundAsTyped(t, db, ['테넌트', '테넌트가', '도메인', '도메인에서', '커넥터 테넌트', '인증서의'].map((q) => [q, 'ko-KR', 'connector']))
+  t.same(markedIn(searchArticles(db, { q: '테넌트', locale: 'ko-KR' })), ['테넌트에'], 'the word is marked with its particle, as written')
   t.same(searchArticles(db, { q: '게이트웨이', locale: 'ko-KR' }).results, [], 'a word the text does not hold finds nothing')
 })
 
@@ -165,13 +155,8 @@ t.test('a Hebrew or Arabic word is found with the article, a preposition or an e
     'he-IL': { 'errors.md': '---\ntitle: שגיאות סנכרון\nms.contentlocale: he-IL\n---\n# שגיאות סנכרון\n\nאם מופיעה השגיאה, פתח את תיבת הדואר.\n' },
     'ar-SA': { 'mail.md': '---\ntitle: مشكلات البريد\nms.contentlocale: ar-SA\n---\n# مشكلات البريد\n\nأرسل الرسالة للمسؤول.\n' }
   }, 2)
-  for (const [q, locale, id] of [['שגיאה', 'he-IL', 'errors'], ['השגיאה', 'he-IL', 'errors'], ['דואר', 'he-IL', 'errors'], ['بريد', 'ar-SA', 'mail'], ['رسالة', 'ar-SA', 'mail'], ['المسؤول', 'ar-SA', 'mail']] as const) {
-    const page = searchArticles(db, { q, locale })
-    t.same(page.results.map((r) => r.id), [id], `${q}: found`)
-    t.same(page.corrections, [], `${q}: not taken for a typo`)
-  }
-  const hit = searchArticles(db, { q: 'דואר', locale: 'he-IL' }).results[0]!
-  t.same(hit.snippet.highlights.map(([start, end]) => hit.snippet.text.slice(start, end)), ['הדואר'], 'the word is marked as written')
+  foundAsTyped(t, db, [['שגיאה', 'he-IL', 'errors'], ['השגיאה', 'he-IL', 'errors'], ['דואר', 'he-IL', 'errors'], ['بريد', 'ar-SA', 'mail'], ['رسالة', 'ar-SA', 'mail'], ['المسؤول', 'ar-SA', 'mail']])
+  t.same(markedIn(searchArticles(db, { q: 'דואר', locale: 'he-IL' })), ['הדואר'], 'the word is marked as written')
   t.same(searchArticles(db, { q: 'סיסמה', locale: 'he-IL' }).results, [], 'a word the text does not hold finds nothing')
 })
 
@@ -185,8 +170,7 @@ t.test('a German, Russian or Greek word is found in another form', async (t) => 
     ['почтовый ящик', 'ru-RU', 'mailbox'], ['ящики', 'ru-RU', 'mailbox'], ['размера', 'ru-RU', 'mailbox'], ['κωδικού σφάλματα', 'el-GR', 'error']] as const) {
     t.same(searchArticles(db, { q, locale }).results.map((r) => [r.id, r.match]), [[id, 'all']], `${q}: found, every word`)
   }
-  const hit = searchArticles(db, { q: 'Fehlermeldung', locale: 'de-DE' }).results[0]!
-  t.same(hit.snippet.highlights.map(([start, end]) => hit.snippet.text.slice(start, end)), ['Fehlermeldungen'], 'the word is marked as written')
+  t.same(markedIn(searchArticles(db, { q: 'Fehlermeldung', locale: 'de-DE' })), ['Fehlermeldungen'], 'the word is marked as written')
 })
 
 t.test('a common Latin word of a German query is searched as typed, without the start of every word it begins', async (t) => {
@@ -224,4 +208,19 @@ function importedDb (t: Test, files: Record<string, Record<string, string>>, tra
   t.teardown(() => db.close())
   t.match(importPaths(db, [t.testdir(files)]), { failed: 0, translations })
   return db
+}
+
+/** Each query ([q, locale, article id]) finds just that article, as typed: no typo correction. */
+function foundAsTyped (t: Test, db: Database, cases: Array<[q: string, locale: string, id: string]>): void {
+  for (const [q, locale, id] of cases) {
+    const page = searchArticles(db, { q, locale })
+    t.same(page.results.map((r) => r.id), [id], `${q}: found`)
+    t.same(page.corrections, [], `${q}: not taken for a typo`)
+  }
+}
+
+/** The marked words of the first result's snippet, as its text writes them. */
+function markedIn (page: SearchPage): string[] {
+  const { snippet } = page.results[0]!
+  return snippet.highlights.map(([start, end]) => snippet.text.slice(start, end))
 }
