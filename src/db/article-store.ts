@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto'
 import type { Database } from 'better-sqlite3'
 import type { ParsedArticle, Translation } from '../ingest/model.ts'
+import { PARSER_VERSION } from '../ingest/parse-article.ts'
 import { flattenBlocks } from './block-rows.ts'
 import { SearchIndexWriter } from '../search/search-index.ts'
 import type { HeldWrites } from './write-retry.ts'
@@ -36,8 +37,8 @@ export const sha256 = (data: string | Buffer): string => createHash('sha256').up
 
 function prepareStatements (db: Database) {
   return {
-    sourceFile: db.prepare('SELECT content_hash FROM source_files WHERE key = ?'),
-    sameFile: db.prepare('SELECT 1 FROM source_files WHERE path = ? AND content_hash = ? LIMIT 1'),
+    sourceFile: db.prepare('SELECT content_hash, parser_version FROM source_files WHERE key = ?'),
+    sameFile: db.prepare(`SELECT 1 FROM source_files WHERE path = ? AND content_hash = ? AND parser_version = ${PARSER_VERSION} LIMIT 1`),
     article: db.prepare('SELECT slug, audience, service, topic, collection, priority, author, manager, ms_date, revision FROM articles WHERE id = ?'),
     insertArticle: db.prepare(`INSERT INTO articles (id, slug, audience, service, topic, collection, priority, author, manager, ms_date, revision, created_at, updated_at)
       VALUES (@id, @slug, @audience, @service, @topic, @collection, @priority, @author, @manager, @date,
@@ -56,8 +57,9 @@ function prepareStatements (db: Database) {
     insertBlock: db.prepare('INSERT INTO blocks (translation_id, block_id, parent_id, position, type, data) VALUES (?, ?, ?, ?, ?, ?)'),
     insertLink: db.prepare(`INSERT INTO links (translation_id, position, href, text, title, kind, target_key, block_id, step_id, context)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    upsertSource: db.prepare(`INSERT INTO source_files (key, article_id, path, content_hash, imported_at) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (key) DO UPDATE SET article_id = excluded.article_id, path = excluded.path, content_hash = excluded.content_hash, imported_at = excluded.imported_at`),
+    upsertSource: db.prepare(`INSERT INTO source_files (key, article_id, path, content_hash, parser_version, imported_at) VALUES (?, ?, ?, ?, ${PARSER_VERSION}, ?)
+      ON CONFLICT (key) DO UPDATE SET article_id = excluded.article_id, path = excluded.path, content_hash = excluded.content_hash,
+        parser_version = excluded.parser_version, imported_at = excluded.imported_at`),
     locales: db.prepare('SELECT locale FROM translations WHERE article_id = ?'),
     deleteArticle: db.prepare('DELETE FROM articles WHERE id = ?'),
     insertChange: db.prepare('INSERT INTO changes (article_id, locale, kind, revision, at) VALUES (?, ?, ?, ?, ?)')
@@ -91,14 +93,14 @@ export class ArticleStore {
     return `${article.id}|${article.form}|${article.locale}`
   }
 
-  /** True when this very file, byte for byte, was imported before: no need to parse it. */
+  /** True when this very file, byte for byte, was imported before by this parser: no need to parse it. */
   isKnownFile (file: SourceFile): boolean {
     return this.s.sameFile.get(file.path, file.contentHash) !== undefined
   }
 
   isUnchanged (article: ParsedArticle, file: SourceFile): boolean {
-    const row = this.s.sourceFile.get(ArticleStore.sourceKey(article)) as { content_hash: string } | undefined
-    return row?.content_hash === file.contentHash
+    const row = this.s.sourceFile.get(ArticleStore.sourceKey(article)) as { content_hash: string, parser_version: number } | undefined
+    return row?.content_hash === file.contentHash && row.parser_version === PARSER_VERSION
   }
 
   store (article: ParsedArticle, file: SourceFile, now: string = new Date().toISOString()): StoreResult {

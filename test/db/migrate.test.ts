@@ -7,6 +7,7 @@ import { openTestDb, storedSteps } from '../helpers/db.ts'
 import { ensureSearchIndex, localeToken } from '../../src/search/search-index.ts'
 import { importPaths } from '../../src/import/import-paths.ts'
 import { ArticleSearch } from '../../src/search/search-articles.ts'
+import { PARSER_VERSION } from '../../src/ingest/parse-article.ts'
 
 const tablesOf = (db: ReturnType<typeof openDatabase>): string[] =>
   (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name)
@@ -25,6 +26,19 @@ function migrateUpTo (t: Test, db: ReturnType<typeof openDatabase>, version: str
   const at = all.findIndex((m) => m.name.startsWith(`${version}-`))
   t.ok(at > 0, `there is a migration ${version}`)
   migrate(db, all.slice(0, at))
+}
+
+/**
+ * importPaths into a database before migration 010: today's store also records the parser
+ * version, which that schema has no column for, so the column is there only while it runs.
+ */
+function importBefore010 (db: ReturnType<typeof openDatabase>, paths: string[]): ReturnType<typeof importPaths> {
+  db.exec('ALTER TABLE source_files ADD COLUMN parser_version INTEGER NOT NULL DEFAULT 0')
+  try {
+    return importPaths(db, paths)
+  } finally {
+    db.exec('ALTER TABLE source_files DROP COLUMN parser_version')
+  }
 }
 
 t.test('migrations apply on an empty database and record user_version', async (t) => {
@@ -208,7 +222,7 @@ t.test('009: documents with Thai, Lao, Khmer or Burmese text are indexed again, 
   })
   const db = openTestDb(t, dir)
   migrateUpTo(t, db, '009')
-  t.match(importPaths(db, [join(dir, 'corpus')]), { failed: 0, translations: 2 })
+  t.match(importBefore010(db, [join(dir, 'corpus')]), { failed: 0, translations: 2 })
   // The Thai document as the index writer of that version wrote it: the text as written, unsplit
   const thai = db.prepare("SELECT id FROM translations WHERE locale = 'th-TH'").pluck().get() as number
   const source = db.prepare('SELECT title, steps, body FROM search_sources WHERE translation_id = ?').get(thai) as { title: string, steps: string, body: string }
@@ -229,4 +243,28 @@ t.test('009: documents with Thai, Lao, Khmer or Burmese text are indexed again, 
   t.equal(ensureSearchIndex(db), 0, 'nothing left to do')
   db.exec("INSERT INTO search_docs (search_docs, rank) VALUES ('integrity-check', 1); INSERT INTO search_words (search_words) VALUES ('integrity-check')")
   t.pass('both full-text indexes agree with their content')
+})
+
+t.test('010: files imported before are parsed again on the next import, which writes only the parser version', async (t) => {
+  const dir = t.testdir({
+    corpus: {
+      'en-US': {
+        'a.md': '---\ntitle: A\n---\n# A\n\n1. Open the app.\n',
+        'b.md': '---\ntitle: B\n---\n# B\n\nText.\n'
+      }
+    }
+  })
+  const db = openTestDb(t, dir)
+  migrateUpTo(t, db, '010')
+  t.match(importBefore010(db, [join(dir, 'corpus')]), { failed: 0, translations: 2 })
+  const translations = db.prepare('SELECT * FROM translations ORDER BY id').all()
+  const changes = db.prepare('SELECT count(*) FROM changes').pluck().get()
+
+  migrate(db)
+  t.same(db.prepare('SELECT parser_version FROM source_files').pluck().all(), [0, 0], 'read by an unknown version')
+  const again = importPaths(db, [join(dir, 'corpus')])
+  t.match(again, { failed: 0, unchanged: 2, translations: 0 }, 'parsed again, found the same')
+  t.same(db.prepare('SELECT * FROM translations ORDER BY id').all(), translations, 'no translation written')
+  t.equal(db.prepare('SELECT count(*) FROM changes').pluck().get(), changes, 'no change event')
+  t.same(db.prepare('SELECT parser_version FROM source_files').pluck().all(), [PARSER_VERSION, PARSER_VERSION], 'now known as read by this parser')
 })

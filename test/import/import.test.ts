@@ -4,6 +4,7 @@ import t from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { importPaths } from '../../src/import/import-paths.ts'
+import { PARSER_VERSION } from '../../src/ingest/parse-article.ts'
 import type { Database } from '../../src/db/connection.ts'
 import { CORPUS_FOLDERS, corpusDir, seedFile } from '../helpers/corpus.ts'
 import { articleSteps, freshDb, tableCounts } from '../helpers/db.ts'
@@ -66,6 +67,34 @@ t.test('an unchanged re-import writes nothing', async (t) => {
   const seed = importPaths(db, [seedFile])
   t.match(seed, { failed: 0, unchanged: 1, articles: 0 })
   t.equal(totalChanges(db), written, 'the seed copy wrote nothing either')
+})
+
+t.test('a file an older parser read is parsed again: what it now gives differently is written, nothing else', async (t) => {
+  const { db, dir } = freshDb(t, {
+    'en-US': {
+      'line-break.md': plainArticle('Line break', 'Line one<br>Line two'),
+      'plain.md': plainArticle('Plain', 'Nothing special.')
+    }
+  })
+  const folder = join(dir, 'en-US')
+  t.match(importPaths(db, [folder]), { failed: 0, translations: 2 })
+  t.same(db.prepare('SELECT DISTINCT parser_version FROM source_files').pluck().all(), [PARSER_VERSION], 'each file records the parser that read it')
+  // As an older parser left them: both files read by version 0, which made of the first one's
+  // break what the text now says otherwise (the stored parse differs from today's)
+  db.exec('UPDATE source_files SET parser_version = 0')
+  db.prepare("UPDATE translations SET content_hash = 'older parse' WHERE article_id = 'line-break'").run()
+  const seqBefore = one<{ seq: number }>(db, 'SELECT max(seq) AS seq FROM changes').seq
+  const rows = tableCounts(db)
+
+  const again = importPaths(db, [folder])
+  t.match(again, { failed: 0, articles: 1, translations: 1, unchanged: 1 }, 'both parsed again; the one whose parse differs written')
+  t.same(db.prepare('SELECT article_id, kind FROM changes WHERE seq > ?').all(seqBefore), [{ article_id: 'line-break', kind: 'updated' }], 'one updated event')
+  t.same(tableCounts(db), { ...rows, changes: rows.changes! + 1 }, 'the translation replaced, no row more or less')
+  t.same(db.prepare('SELECT DISTINCT parser_version FROM source_files').pluck().all(), [PARSER_VERSION], 'both files now recorded as read by this parser')
+
+  const written = totalChanges(db)
+  t.match(importPaths(db, [folder]), { failed: 0, unchanged: 2, translations: 0 })
+  t.equal(totalChanges(db), written, 'then they are known again: not parsed, nothing written')
 })
 
 t.test('a changed file replaces its article atomically', async (t) => {
