@@ -4,8 +4,12 @@
 // with `config.cache`, keyed by the request and valid while the content revision holds. A
 // response is kept from the second time its request is seen: most searches are asked once, and
 // kept they would only push out the articles that integrations read again and again.
+// Content bodies of 1 KiB or more are compressed for a client that accepts it (gzip or Brotli);
+// a cached response keeps each compressed form it was asked in, so it is compressed once.
 import fp from 'fastify-plugin'
+import { negotiate } from '@fastify/accept-negotiator'
 import { createHash } from 'node:crypto'
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Lru } from '../http/lru.ts'
 
@@ -30,6 +34,37 @@ interface CachedResponse {
   /** UTF-8, as sent: half the memory of the string for mostly-ASCII JSON, and not encoded again per response. */
   payload: Buffer
   headers: Record<string, string>
+  /** The payload compressed, in each coding it was asked in so far. */
+  encoded: Partial<Record<Encoding, Buffer>>
+}
+
+/**
+ * Content codings offered, preferred first (when a client accepts both as much). Measured here:
+ * a 9 KB Japanese article is 2.8 KB in gzip (level 6, ~100 µs) and 2.4 KB in Brotli (quality
+ * 5, ~130 µs); an 11 KB search page, compressed on every request since searches are seldom
+ * asked twice, 1.6 KB in 65 µs and 1.4 KB in 150 µs; a 28 KB list page 2.6 KB in 125 µs and
+ * 2.4 KB in 155 µs. Brotli's best quality packs ~8% more for ~70 times the time.
+ */
+export const ENCODINGS = ['gzip', 'br'] as const
+export type Encoding = typeof ENCODINGS[number]
+/** Smaller bodies are sent as they are: a problem document or a short list gains little. */
+export const COMPRESS_MIN_BYTES = 1024
+
+function compress (body: Buffer, encoding: Encoding): Buffer {
+  if (encoding === 'gzip') return gzipSync(body, { level: 6 })
+  return brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } })
+}
+
+/** The coding to send a compressible body in, from Accept-Encoding (coding names are case-insensitive); null: as it is. */
+function encodingFor (request: FastifyRequest): Encoding | null {
+  const header = request.headers['accept-encoding']
+  if (typeof header !== 'string' || header === '' || header.length > 500) return null
+  return negotiate(header.toLowerCase(), ENCODINGS as unknown as string[]) as Encoding | null
+}
+
+/** The ETag of a compressed form: another representation, so another strong validator. */
+function encodedEtag (etag: string, encoding: Encoding): string {
+  return `${etag.slice(0, -1)}-${encoding}"`
 }
 
 export interface CachingOptions {
@@ -50,10 +85,11 @@ export function revisionOfEtag (etag: string): number | null {
   return m ? Number(m[1]) : null
 }
 
-function matches (header: string, etag: string): boolean {
+/** Whether If-None-Match names one of the ETags (weak comparison, as RFC 9110 asks for it). */
+function matches (header: string, etags: string[]): boolean {
   if (header.trim() === '*') return true
-  const bare = etag.replace(/^W\//, '')
-  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === bare)
+  const bare = etags.map((etag) => etag.replace(/^W\//, ''))
+  return header.split(',').some((tag) => bare.includes(tag.trim().replace(/^W\//, '')))
 }
 
 export function setVersion (reply: FastifyReply, revision: number, updatedAt: string): void {
@@ -69,9 +105,21 @@ function cacheKey (request: FastifyRequest): string | null {
   return `${request.url}\n${lang}`
 }
 
-function notModified (request: FastifyRequest, etag: string): boolean {
+/**
+ * Whether the client's copy is current: If-None-Match names the ETag of the form being sent,
+ * or of the uncompressed one (the same content: a client that kept the body as it came before
+ * it asked for compression, or a cache that stores bodies decoded, has it).
+ */
+function notModified (request: FastifyRequest, etag: string, identityEtag: string): boolean {
   const inm = request.headers['if-none-match']
-  return typeof inm === 'string' && matches(inm, etag)
+  return typeof inm === 'string' && matches(inm, etag === identityEtag ? [etag] : [etag, identityEtag])
+}
+
+/** Adds Accept-Encoding to the reply's Vary. */
+function varyOnEncoding (reply: FastifyReply): void {
+  const vary = reply.getHeader('vary')
+  if (vary === undefined || vary === '') reply.header('Vary', 'Accept-Encoding')
+  else if (!/(^|,)\s*accept-encoding\s*(,|$)/i.test(String(vary))) reply.header('Vary', `${String(vary)}, Accept-Encoding`)
 }
 
 /** Requests remembered as seen once, and their keys' characters: all forgotten together at either bound. */
@@ -127,12 +175,27 @@ async function caching (app: FastifyInstance, options: CachingOptions): Promise<
     }
     // Answered from the cache: the lifecycle goes on from send, not from done.
     reply.headers(hit.headers)
-    if (notModified(request, hit.headers.etag!)) {
+    const identityEtag = hit.headers.etag!
+    const encoding = hit.payload.length >= COMPRESS_MIN_BYTES ? encodingFor(request) : null
+    const etag = encoding === null ? identityEtag : encodedEtag(identityEtag, encoding)
+    if (encoding !== null) reply.header('ETag', etag)
+    if (notModified(request, etag, identityEtag)) {
       reply.removeHeader('content-type')
       reply.code(304).send()
       return
     }
-    reply.send(hit.payload)
+    if (encoding === null) {
+      reply.send(hit.payload)
+      return
+    }
+    let body = hit.encoded[encoding]
+    if (body === undefined) {
+      body = compress(hit.payload, encoding)
+      // Set again, so the cache counts the new form's bytes
+      cache.set(key, { ...hit, bytes: hit.bytes + body.length, encoded: { ...hit.encoded, [encoding]: body } })
+    }
+    reply.header('Content-Encoding', encoding)
+    reply.send(body)
   }
   if (maxBytes > 0) app.addHook('preHandler', serveCached)
 
@@ -146,10 +209,15 @@ async function caching (app: FastifyInstance, options: CachingOptions): Promise<
     if (!request.url.startsWith('/v1/') || reply.hasHeader('etag')) return done(null, payload)
     const digest = createHash('sha256').update(payload).digest('base64url').slice(0, 22)
     const version = reply.contentVersion
-    const etag = version ? `"r${version.revision}-${digest}"` : `"${digest}"`
-    reply.header('ETag', etag)
+    const identityEtag = version ? `"r${version.revision}-${digest}"` : `"${digest}"`
+    reply.header('ETag', identityEtag)
     if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', options.cacheControl)
     if (version) reply.header('Last-Modified', new Date(version.updatedAt).toUTCString())
+    const size = Buffer.byteLength(payload)
+    if (size >= COMPRESS_MIN_BYTES) varyOnEncoding(reply)
+    const encoding = size >= COMPRESS_MIN_BYTES ? encodingFor(request) : null
+    let body: Buffer | null = null
+    let encoded: Buffer | null = null
     const revision = request.cacheRevision
     if (request.method === 'GET' && revision !== null) {
       const key = cacheKey(request)
@@ -159,17 +227,24 @@ async function caching (app: FastifyInstance, options: CachingOptions): Promise<
           const value = reply.getHeader(name)
           if (value !== undefined) headers[name] = String(value)
         }
-        const body = Buffer.from(payload)
-        cache.set(key, { bytes: body.length + 512, revision, payload: body, headers })
+        body = Buffer.from(payload)
+        if (encoding !== null) encoded = compress(body, encoding)
+        const cached: CachedResponse = { bytes: size + (encoded?.length ?? 0) + 512, revision, payload: body, headers, encoded: {} }
+        if (encoding !== null) cached.encoded[encoding] = encoded!
+        cache.set(key, cached)
       }
     }
-    if (notModified(request, etag)) {
+    const etag = encoding === null ? identityEtag : encodedEtag(identityEtag, encoding)
+    if (encoding !== null) reply.header('ETag', etag)
+    if (notModified(request, etag, identityEtag)) {
       reply.code(304)
       reply.removeHeader('Content-Type')
       reply.removeHeader('Content-Length')
       return done(null, '')
     }
-    done(null, payload)
+    if (encoding === null) return done(null, payload)
+    reply.header('Content-Encoding', encoding)
+    done(null, encoded ?? compress(body ?? Buffer.from(payload), encoding))
   })
 }
 

@@ -21,7 +21,8 @@ async function openapi (app: FastifyInstance): Promise<void> {
         version,
         description: 'Microsoft 365 admin-help troubleshooting articles (steps, links, metadata) served per locale. ' +
           'Locale: `?locale=` wins over `Accept-Language`, which wins over en-US; a missing translation falls back, never 404s. ' +
-          'Errors are RFC 9457 `application/problem+json` with a stable `code`.',
+          'Errors are RFC 9457 `application/problem+json` with a stable `code`. ' +
+          'Content GETs carry a strong `ETag` (`If-None-Match` → 304); with `Accept-Encoding: gzip` (or `br`) a body of 1 KiB or more comes compressed, with an ETag of its own.',
         license: { name: 'Code: MIT; content: CC BY 4.0 (Microsoft)' }
       },
       components: {

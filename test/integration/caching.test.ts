@@ -1,9 +1,12 @@
 // HTTP caching of content GETs: strong ETags, If-None-Match → 304, Last-Modified on article
 // resources, a configurable Cache-Control, the same bytes for the same content revision, and
-// a response cache whose size is configurable and which keeps what is asked again.
+// a response cache whose size is configurable and which keeps what is asked again; and bodies
+// compressed (gzip, Brotli) for clients that accept it, each form with its own ETag.
 import t from 'tap'
 import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { createRequire, syncBuiltinESMExports } from 'node:module'
+import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { buildApp } from '../../src/app.ts'
 import { resolveConfig } from '../../src/config.ts'
 import { buildTestApp } from '../helpers/build-app.ts'
@@ -29,7 +32,7 @@ const OTHER_URLS = [
   '/v1/locales',
   '/v1/changes',
   `/v1/articles/${SEED_ID}/stats`,
-  // Serialized by the search itself (a Buffer to fastify), not by the route's serializer
+  // Serialized by the search itself (a string of JSON to fastify), not by the route's serializer
   '/v1/search?q=Unlicensed%20Product',
   '/v1/search?q=%E3%83%A9%E3%82%A4%E3%82%BB%E3%83%B3%E3%82%B9&locale=ja'
 ]
@@ -231,4 +234,88 @@ t.test('a response is kept from the second time its request comes; a stale copy 
   t.equal(reads, 1, 'the stale copy is not served: the article is read')
   t.equal(await get(url), changed, 'and again')
   t.equal(reads, 1, 'kept at once: its stale copy said the request had been seen')
+})
+
+const decode = (raw: Buffer, encoding: string | undefined): Buffer =>
+  encoding === 'gzip' ? gunzipSync(raw) : encoding === 'br' ? brotliDecompressSync(raw) : raw
+
+t.test('a body of 1 KiB or more is compressed for a client that accepts it: the same JSON, its own ETag, Vary: Accept-Encoding', async (t) => {
+  const { app } = await integrationApp(t)
+  for (const url of URLS) {
+    const plain = await app.inject(url)
+    t.equal(plain.statusCode, 200, `GET ${url}`)
+    const etag = String(plain.headers.etag)
+    const big = plain.rawPayload.length >= 1024
+    t.notOk(plain.headers['content-encoding'], `${url}: not compressed without Accept-Encoding`)
+    t.equal(/accept-encoding/i.test(String(plain.headers.vary ?? '')), big, `${url}: Vary names Accept-Encoding ${big ? '' : 'only '}when the body could be compressed (${plain.rawPayload.length} bytes)`)
+    for (const [header, expected] of [['gzip', 'gzip'], ['br', 'br'], ['gzip, deflate, br', 'gzip'], ['br;q=1, gzip;q=0.5', 'br'], ['GZIP', 'gzip'], ['identity', undefined], ['gzip;q=0, deflate', undefined], ['*', 'gzip']] as const) {
+      // Twice: the second may come from the response cache
+      for (const round of [1, 2]) {
+        const res = await app.inject({ url, headers: { 'accept-encoding': header } })
+        const name = `${url}, Accept-Encoding: ${header} (${round})`
+        t.equal(res.statusCode, 200, name)
+        const coding = big ? expected : undefined
+        t.equal(res.headers['content-encoding'], coding, `${name}: ${coding ?? 'as it is'}`)
+        t.same(JSON.parse(decode(res.rawPayload, coding).toString('utf8')), JSON.parse(plain.body), `${name}: the same JSON`)
+        t.equal(res.headers.etag, coding === undefined ? etag : `${etag.slice(0, -1)}-${coding}"`, `${name}: ETag`)
+        if (coding !== undefined) t.ok(res.rawPayload.length < plain.rawPayload.length / 2, `${name}: ${res.rawPayload.length} of ${plain.rawPayload.length} bytes`)
+        t.equal(Number(res.headers['content-length']), res.rawPayload.length, `${name}: Content-Length is the bytes sent`)
+      }
+    }
+  }
+})
+
+t.test('If-None-Match with a compressed form\'s ETag, or the uncompressed one, is a 304; HEAD gives the compressed length', async (t) => {
+  const { app } = await integrationApp(t)
+  const url = `/v1/articles/${SEED_ID}?locale=ja`
+  const plain = await app.inject(url)
+  const etag = String(plain.headers.etag)
+  for (const round of [1, 2, 3]) {
+    const gzip = await app.inject({ url, headers: { 'accept-encoding': 'gzip' } })
+    const gzipEtag = String(gzip.headers.etag)
+    t.not(gzipEtag, etag, `round ${round}: the gzip form has an ETag of its own`)
+    for (const tag of [gzipEtag, etag, `"x", ${gzipEtag}`]) {
+      const again = await app.inject({ url, headers: { 'accept-encoding': 'gzip', 'if-none-match': tag } })
+      t.equal(again.statusCode, 304, `round ${round}: If-None-Match ${tag} asking gzip → 304`)
+      t.equal(again.body, '', 'an empty body')
+      t.notOk(again.headers['content-encoding'], 'no Content-Encoding on a 304')
+      t.equal(again.headers.etag, gzipEtag, 'the ETag of the form asked for')
+    }
+    const other = await app.inject({ url, headers: { 'accept-encoding': 'br', 'if-none-match': gzipEtag } })
+    t.equal(other.statusCode, 200, `round ${round}: the gzip ETag does not stand for the Brotli form`)
+    const plainAgain = await app.inject({ url, headers: { 'if-none-match': gzipEtag } })
+    t.equal(plainAgain.statusCode, 200, `round ${round}: nor for the uncompressed one`)
+    const head = await app.inject({ method: 'HEAD', url, headers: { 'accept-encoding': 'gzip' } })
+    t.equal(head.statusCode, 200)
+    t.equal(head.headers['content-encoding'], 'gzip', 'HEAD: Content-Encoding')
+    t.equal(head.headers['content-length'], gzip.headers['content-length'], 'HEAD: the length GET sends')
+    t.equal(head.body, '', 'HEAD: no body')
+  }
+})
+
+t.test('a compressed form\'s ETag names the article\'s revision for If-Match, like the uncompressed one', async (t) => {
+  const { app } = await integrationApp(t)
+  const { token } = createKey(app, ['write'])
+  const url = `/v1/articles/${SEED_ID}`
+  const br = String((await app.inject({ url, headers: { 'accept-encoding': 'br' } })).headers.etag)
+  t.match(br, /-br"$/)
+  t.equal((await putArticle(app, SEED_ID, changedSeedMarkdown(), token, { 'if-match': br })).statusCode, 200, 'If-Match with the current Brotli ETag: written')
+  t.equal((await putArticle(app, SEED_ID, seedMarkdown(), token, { 'if-match': br })).statusCode, 412, 'the same ETag after the change: 412')
+})
+
+t.test('the response cache keeps each compressed form once: the bytes of the first are served again', async (t) => {
+  const { app } = await integrationApp(t)
+  const url = `/v1/articles/${SEED_ID}/steps?locale=ja-JP`
+  // Counted by replacing node:zlib's gzipSync, which the plugin imported: builtin modules' ES
+  // bindings follow their CommonJS object after syncBuiltinESMExports()
+  const zlib = createRequire(import.meta.url)('node:zlib') as { gzipSync: typeof gunzipSync }
+  const real = zlib.gzipSync
+  let compressions = 0
+  t.teardown(() => { zlib.gzipSync = real; syncBuiltinESMExports() })
+  zlib.gzipSync = ((...args: Parameters<typeof real>) => { compressions++; return real(...args) }) as typeof real
+  syncBuiltinESMExports()
+  const bodies: string[] = []
+  for (let i = 0; i < 5; i++) bodies.push((await app.inject({ url, headers: { 'accept-encoding': 'gzip' } })).rawPayload.toString('base64'))
+  t.same(new Set(bodies).size, 1, 'the same bytes every time')
+  t.equal(compressions, 2, 'compressed for the first two requests, then served compressed from the cache')
 })
