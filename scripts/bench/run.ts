@@ -67,7 +67,7 @@ const USAGE = `usage: npm run bench -- [options]
   --cache-dir DIR     generated corpora and databases (default .bench)
   --reuse-db          skip the import: reuse this corpus's database from an earlier run
   --profile           CPU-profile the import and the server (written under the cache dir)
-  --only LIST         only these operations: ${'article,steps,article-hot,article-searching,scenario,list,search-code,search-phrase,search-ja,search-words,search-popular'}`
+  --only LIST         only these operations: ${'article,steps,article-hot,article-gzip,article-searching,scenario,list,search-code,search-phrase,search-ja,search-words,search-popular'}`
 
 export function parseOptions (argv: string[]): BenchOptions | null {
   const { values } = parseArgs({
@@ -148,6 +148,9 @@ export const OPERATIONS: Operation[] = [
   // Not a target: the article route when every response comes from the response cache, to
   // tell the cost of a miss (database, views, serialization) from that of the stack around it
   { key: 'article-hot', label: 'article (16 URLs, cached)', mix: (w) => w.article.slice(0, 16) },
+  // Not a target: the article mix asked with Accept-Encoding: gzip, as most HTTP clients ask
+  // (each response compressed once, then served compressed from the response cache)
+  { key: 'article-gzip', label: 'article (gzip)', mix: (w) => w.article.map((t) => ({ ...t, headers: { ...t.headers, 'accept-encoding': 'gzip' } })) },
   // Not a target: article reads while 10 other connections search (distinct queries), to show
   // whether searches hold the article reads up
   { key: 'article-searching', label: 'article, 10 conn searching', mix: (w) => w.article, alongside: (w) => w.searchAlongside },
