@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { createRequire, syncBuiltinESMExports } from 'node:module'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { buildApp } from '../../src/app.ts'
+import { compress } from '../../src/plugins/caching.ts'
 import { resolveConfig } from '../../src/config.ts'
 import { buildTestApp } from '../helpers/build-app.ts'
 import { changedSeedMarkdown, createKey, integrationApp, publish, putArticle, seedMarkdown, SEED_ID, testConfig, testDir } from '../helpers/integration-app.ts'
@@ -318,4 +319,14 @@ t.test('the response cache keeps each compressed form once: the bytes of the fir
   for (let i = 0; i < 5; i++) bodies.push((await app.inject({ url, headers: { 'accept-encoding': 'gzip' } })).rawPayload.toString('base64'))
   t.same(new Set(bodies).size, 1, 'the same bytes every time')
   t.equal(compressions, 2, 'compressed for the first two requests, then served compressed from the cache')
+})
+
+t.test('a compressed body is a buffer of its own, not a slice that keeps zlib\'s 16 KiB output chunk alive in the cache', async (t) => {
+  const body = Buffer.from(JSON.stringify({ text: 'トラブルシューティング '.repeat(300) }))
+  for (const encoding of ['gzip', 'br'] as const) {
+    const out = compress(body, encoding)
+    t.same(decode(out, encoding), body, `${encoding}: decodes to the body`)
+    t.ok(out.length < 1024, `${encoding}: ${out.length} bytes`)
+    t.ok(out.buffer.byteLength <= 8192, `${encoding}: its memory is at most Node's 8 KiB pool, not the chunk (${out.buffer.byteLength} bytes)`)
+  }
 })
