@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto'
 import type { Database } from 'better-sqlite3'
 import type { ParsedArticle, Translation } from '../ingest/model.ts'
-import { PARSER_VERSION } from '../ingest/parse-article.ts'
+import { PARSER_VERSION, SOURCE_LOCALE } from '../ingest/parse-article.ts'
 import { flattenBlocks } from './block-rows.ts'
 import { SearchIndexWriter } from '../search/search-index.ts'
 import type { HeldWrites } from './write-retry.ts'
@@ -125,15 +125,6 @@ export class ArticleStore {
       let superseded = 0
       if (!before) {
         created = (this.s.insertArticle.get(params) as { revision: number }).revision
-        changed = true
-      } else {
-        const same = before.slug === article.slug && (['audience', 'service', 'topic', 'collection', 'priority', 'author', 'manager'] as const)
-          .every((k) => before[k] === article.meta[k]) && before.ms_date === article.meta.date
-        if (!same) { this.s.updateArticle.run(params); changed = true }
-      }
-      const scenarios = (this.s.scenarios.all(article.id) as Array<{ scenario_id: string }>).map((r) => r.scenario_id)
-      if (scenarios.join('\n') !== article.scenarioIds.join('\n')) {
-        this.s.deleteScenarios.run(article.id)
         article.scenarioIds.forEach((sid, i) => this.s.insertScenario.run(sid, article.id, i))
         changed = true
       }
@@ -162,6 +153,12 @@ export class ArticleStore {
         result.links += t.links.length
         changed = true
       }
+      // The article's own fields (slug, scenario ids, audience, priority, ...) come from the file
+      // that gives its en-US text: locale files copy them from the English revision they
+      // translate, and in the real corpus different locales translate different revisions. Set
+      // by whichever file came last, they changed back and forth with the order of an import,
+      // and every locale of the article got an `updated` event each time.
+      if (before && this.ownsArticleFields(article.id, key) && this.setArticleFields(article, before, params)) changed = true
       if (changed && before) {
         const { revision } = this.s.bumpArticle.get(now, article.id) as { revision: number }
         if (events.length === 0) for (const { locale } of this.s.locales.all(article.id) as Array<{ locale: string }>) events.push({ locale, kind: 'updated' })
@@ -173,6 +170,30 @@ export class ArticleStore {
       if (!changed) result.status = superseded === article.translations.length ? 'superseded' : 'unchanged'
       return result
     }).immediate()
+  }
+
+  /**
+   * Whether the file with this source key decides the article's own fields: it gives the
+   * stored en-US translation, or the article has none (then the last file stored decides).
+   */
+  private ownsArticleFields (articleId: string, key: string): boolean {
+    const english = this.s.translation.get(articleId, SOURCE_LOCALE) as ExistingTranslation | undefined
+    return english === undefined || english.source_key === key
+  }
+
+  /** Writes the file's article fields and scenario ids where they differ; true when any did. */
+  private setArticleFields (article: ParsedArticle, before: Record<string, unknown>, params: Record<string, unknown>): boolean {
+    let changed = false
+    const same = before.slug === article.slug && (['audience', 'service', 'topic', 'collection', 'priority', 'author', 'manager'] as const)
+      .every((k) => before[k] === article.meta[k]) && before.ms_date === article.meta.date
+    if (!same) { this.s.updateArticle.run(params); changed = true }
+    const scenarios = (this.s.scenarios.all(article.id) as Array<{ scenario_id: string }>).map((r) => r.scenario_id)
+    if (scenarios.join('\n') !== article.scenarioIds.join('\n')) {
+      this.s.deleteScenarios.run(article.id)
+      article.scenarioIds.forEach((sid, i) => this.s.insertScenario.run(sid, article.id, i))
+      changed = true
+    }
+    return changed
   }
 
   /**

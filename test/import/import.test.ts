@@ -97,6 +97,47 @@ t.test('a file an older parser read is parsed again: what it now gives different
   t.equal(totalChanges(db), written, 'then they are known again: not parsed, nothing written')
 })
 
+t.test("an article's own fields come from the file that gives its en-US text, in whatever order the files come", async (t) => {
+  const front = (locale: string, custom: string, priority: string, handoff: string | null, extra = ''): string =>
+    `---\ntitle: Sync\nms.contentlocale: ${locale}\nms.custom: "${custom}"\nlocalization_priority: ${priority}\nms.audience: Admin\n${handoff ? `ms.lasthandoff: ${handoff}\nms.openlocfilehash: h-${handoff}\n` : ''}${extra}---\n`
+  const sideBySide = (locale: string, custom: string, priority: string, handoff: string, localized: string): string =>
+    `${front(locale, custom, priority, handoff)}# <span data-ttu-id="a-101">${localized}</span><span class="sxs-lookup"><span data-stu-id="a-101">Calendar sync</span></span>\n\n` +
+    `1. <span data-ttu-id="a-102">${localized} 1</span><span class="sxs-lookup"><span data-stu-id="a-102">Open the calendar ${handoff}.</span></span>\n`
+  const files = {
+    'en-US': { 'calendar-sync.md': `${front('en-US', '100, 200', 'Normal', null)}# Calendar sync\n\n1. Open the calendar.\n` },
+    // Translations of older and newer English revisions, whose front matter says other things
+    'ja-JP': { 'calendar-sync.md': sideBySide('ja-JP', '100', 'Priority', '09/01/2020', '予定表の同期') },
+    'de-DE': { 'calendar-sync.md': sideBySide('de-DE', '300', 'Low', '11/01/2020', 'Kalender') },
+    // The same revision as the side-by-side ja-JP file, plain: superseded by it
+    'ja-JP.plain': { 'calendar-sync.md': `${front('ja-JP', '999', 'High', null, 'ms.openlocfilehash: h-09/01/2020\n')}# 予定表の同期\n\n1. 予定表を開きます。\n` }
+  }
+  const fields = (db: Database): unknown => ({
+    ...one<Record<string, unknown>>(db, "SELECT priority, audience FROM articles WHERE id = 'calendar-sync'"),
+    scenarios: db.prepare("SELECT scenario_id FROM article_scenarios WHERE article_id = 'calendar-sync' ORDER BY position").pluck().all()
+  })
+  const importInOrder = async (folders: string[]): Promise<{ db: Database, fields: unknown, events: unknown[] }> => {
+    const { db, dir } = freshDb(t, files)
+    for (const folder of folders) t.match(importPaths(db, [join(dir, folder)]), { failed: 0 }, `${folders.join(', ')}: ${folder} imported`)
+    return { db, fields: fields(db), events: db.prepare("SELECT locale, kind FROM changes WHERE article_id = 'calendar-sync' ORDER BY seq").all() }
+  }
+
+  const withSource = { priority: 'Normal', audience: 'Admin', scenarios: ['100', '200'] }
+  for (const order of [['en-US', 'ja-JP', 'de-DE', 'ja-JP.plain'], ['ja-JP', 'de-DE', 'ja-JP.plain', 'en-US'], ['de-DE', 'en-US', 'ja-JP.plain', 'ja-JP']]) {
+    const { fields } = await importInOrder(order)
+    t.same(fields, withSource, `${order.join(', ')}: the en-US file's fields`)
+  }
+  const first = await importInOrder(['en-US', 'ja-JP', 'de-DE', 'ja-JP.plain'])
+  t.same(first.events, [{ locale: 'en-US', kind: 'created' }, { locale: 'ja-JP', kind: 'created' }, { locale: 'de-DE', kind: 'created' }],
+    'each locale file adds its own locale and nothing else: no `updated` events for the other locales (the plain ja-JP file is superseded)')
+
+  // Without an en-US file, the English side of the newest handoff (de-DE's) gives the en-US text, and the fields
+  const newest = { priority: 'Low', audience: 'Admin', scenarios: ['300'] }
+  for (const order of [['ja-JP', 'de-DE'], ['de-DE', 'ja-JP'], ['de-DE', 'ja-JP.plain', 'ja-JP']]) {
+    const { fields } = await importInOrder(order)
+    t.same(fields, newest, `${order.join(', ')}: the newest English side's fields`)
+  }
+})
+
 t.test('a changed file replaces its article atomically', async (t) => {
   const { db, dir } = freshDb(t, { 'ja-JP': { 'fixing-office-apps-message-unlicensed-product.md': seedText } })
   const folder = join(dir, 'ja-JP')
