@@ -46,6 +46,7 @@ export default async function articleWriteRoutes (fastify: FastifyInstance): Pro
       summary: 'Import or replace an article',
       description: 'The body is the article\'s Markdown (`text/markdown`), plain or side-by-side, parsed and stored exactly as the importer does, in one transaction. ' +
         'The locale comes from the front matter, else `?locale=`. `If-Match` (an ETag of any representation of the article, or `*`) guards against lost updates: 412 when the article changed since. ' +
+        'The article\'s own fields (scenario ids, audience, priority, ...) follow the file that gives its en-US text: a localized body changes them only while the article has no en-US text. ' +
         'The write appears in the change feed. Scope: `write`.',
       security,
       consumes: ['text/markdown', 'text/plain', 'text/x-markdown'],
