@@ -11,8 +11,9 @@ import { CORPUS_FOLDERS, corpusDir, markdownFiles, seedFile } from '../helpers/c
  * What the parse of the files below gave when PARSER_VERSION was last bumped. When this test
  * fails, the parse changed: bump PARSER_VERSION (databases then parse every file again on their
  * next import and write what changed), and record the version and the fingerprint it prints.
+ * (Version 2 changed how the store takes an article's fields, not the parse: same fingerprint.)
  */
-const RECORDED = { version: 1, fingerprint: 'WslotdbZbQNExk4xFxVJMg' }
+const RECORDED = { version: 2, fingerprint: 'WslotdbZbQNExk4xFxVJMg' }
 
 /** One file of every construct the parser reads, in both forms, for what the corpus lacks. */
 const CONSTRUCTS = `---
