@@ -3,7 +3,7 @@
 -- that read them is the one running: when the parse of some files changed (a Markdown extension
 -- understood, a line break read as a space), the next import parses every file again and writes
 -- what now differs, as `updated` change events. Files imported before this column were read by
--- an unknown version (0): the first import after the upgrade parses them all (~4 min at 100k
+-- an unknown version (0): the first import after the upgrade parses them all (~3-4 min at 100k
 -- documents here, once), and writes only the translations whose parse changed.
 ALTER TABLE source_files ADD COLUMN parser_version INTEGER NOT NULL DEFAULT 0;
 DROP INDEX source_files_path;

@@ -69,9 +69,13 @@ function encodingFor (request: FastifyRequest): Encoding | null {
   return negotiate(header.toLowerCase(), ENCODINGS as unknown as string[]) as Encoding | null
 }
 
-/** The ETag of a compressed form: another representation, so another strong validator. */
-function encodedEtag (etag: string, encoding: Encoding): string {
-  return `${etag.slice(0, -1)}-${encoding}"`
+/**
+ * The form to send a body of `size` bytes in, and its ETag: a compressed form is another
+ * representation, so it has another strong validator (the plain one's, `-gzip` or `-br` added).
+ */
+function formFor (request: FastifyRequest, identityEtag: string, size: number): { encoding: Encoding | null, etag: string } {
+  const encoding = size >= COMPRESS_MIN_BYTES ? encodingFor(request) : null
+  return { encoding, etag: encoding === null ? identityEtag : `${identityEtag.slice(0, -1)}-${encoding}"` }
 }
 
 export interface CachingOptions {
@@ -183,8 +187,7 @@ async function caching (app: FastifyInstance, options: CachingOptions): Promise<
     // Answered from the cache: the lifecycle goes on from send, not from done.
     reply.headers(hit.headers)
     const identityEtag = hit.headers.etag!
-    const encoding = hit.payload.length >= COMPRESS_MIN_BYTES ? encodingFor(request) : null
-    const etag = encoding === null ? identityEtag : encodedEtag(identityEtag, encoding)
+    const { encoding, etag } = formFor(request, identityEtag, hit.payload.length)
     if (encoding !== null) reply.header('ETag', etag)
     if (notModified(request, etag, identityEtag)) {
       reply.removeHeader('content-type')
@@ -222,7 +225,7 @@ async function caching (app: FastifyInstance, options: CachingOptions): Promise<
     if (version) reply.header('Last-Modified', new Date(version.updatedAt).toUTCString())
     const size = Buffer.byteLength(payload)
     if (size >= COMPRESS_MIN_BYTES) varyOnEncoding(reply)
-    const encoding = size >= COMPRESS_MIN_BYTES ? encodingFor(request) : null
+    const { encoding, etag } = formFor(request, identityEtag, size)
     let body: Buffer | null = null
     let encoded: Buffer | null = null
     const revision = request.cacheRevision
@@ -241,7 +244,6 @@ async function caching (app: FastifyInstance, options: CachingOptions): Promise<
         cache.set(key, cached)
       }
     }
-    const etag = encoding === null ? identityEtag : encodedEtag(identityEtag, encoding)
     if (encoding !== null) reply.header('ETag', etag)
     if (notModified(request, etag, identityEtag)) {
       reply.code(304)
