@@ -115,25 +115,25 @@ t.test("an article's own fields come from the file that gives its en-US text, in
     ...one<Record<string, unknown>>(db, "SELECT priority, audience FROM articles WHERE id = 'calendar-sync'"),
     scenarios: db.prepare("SELECT scenario_id FROM article_scenarios WHERE article_id = 'calendar-sync' ORDER BY position").pluck().all()
   })
-  const importInOrder = async (folders: string[]): Promise<{ db: Database, fields: unknown, events: unknown[] }> => {
+  const importInOrder = (folders: string[]): { fields: unknown, events: unknown[] } => {
     const { db, dir } = freshDb(t, files)
     for (const folder of folders) t.match(importPaths(db, [join(dir, folder)]), { failed: 0 }, `${folders.join(', ')}: ${folder} imported`)
-    return { db, fields: fields(db), events: db.prepare("SELECT locale, kind FROM changes WHERE article_id = 'calendar-sync' ORDER BY seq").all() }
+    return { fields: fields(db), events: db.prepare("SELECT locale, kind FROM changes WHERE article_id = 'calendar-sync' ORDER BY seq").all() }
   }
 
   const withSource = { priority: 'Normal', audience: 'Admin', scenarios: ['100', '200'] }
   for (const order of [['en-US', 'ja-JP', 'de-DE', 'ja-JP.plain'], ['ja-JP', 'de-DE', 'ja-JP.plain', 'en-US'], ['de-DE', 'en-US', 'ja-JP.plain', 'ja-JP']]) {
-    const { fields } = await importInOrder(order)
+    const { fields } = importInOrder(order)
     t.same(fields, withSource, `${order.join(', ')}: the en-US file's fields`)
   }
-  const first = await importInOrder(['en-US', 'ja-JP', 'de-DE', 'ja-JP.plain'])
+  const first = importInOrder(['en-US', 'ja-JP', 'de-DE', 'ja-JP.plain'])
   t.same(first.events, [{ locale: 'en-US', kind: 'created' }, { locale: 'ja-JP', kind: 'created' }, { locale: 'de-DE', kind: 'created' }],
     'each locale file adds its own locale and nothing else: no `updated` events for the other locales (the plain ja-JP file is superseded)')
 
   // Without an en-US file, the English side of the newest handoff (de-DE's) gives the en-US text, and the fields
   const newest = { priority: 'Low', audience: 'Admin', scenarios: ['300'] }
   for (const order of [['ja-JP', 'de-DE'], ['de-DE', 'ja-JP'], ['de-DE', 'ja-JP.plain', 'ja-JP']]) {
-    const { fields } = await importInOrder(order)
+    const { fields } = importInOrder(order)
     t.same(fields, newest, `${order.join(', ')}: the newest English side's fields`)
   }
 })
