@@ -62,7 +62,7 @@ options:
 
 function printSummary (s: ImportSummary): void {
   for (const f of s.failures) console.error(`failed: ${f.path}: ${f.reason}`)
-  console.log(`files ${s.files}, articles ${s.articles}, translations ${s.translations}, steps ${s.steps}, links ${s.links}, ` +
+  console.log(`files ${s.files}, parsed ${s.parsed}, articles ${s.articles}, translations ${s.translations}, steps ${s.steps}, links ${s.links}, ` +
     `unchanged ${s.unchanged}, superseded ${s.superseded}, skipped ${s.skipped}, failed ${s.failed}, seconds ${s.seconds.toFixed(2)}`)
 }
 

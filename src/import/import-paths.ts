@@ -25,6 +25,8 @@ export interface ImportFailure {
 
 export interface ImportSummary {
   files: number
+  /** Files the parser read; the others were skipped, or known (imported before, byte for byte, by this parser version). */
+  parsed: number
   articles: number
   translations: number
   steps: number
@@ -148,7 +150,7 @@ export class ImportTally {
     db.pragma(`wal_autocheckpoint = ${IMPORT_WAL_AUTOCHECKPOINT}`)
     this.writer = new ArticleStore(db, { holdFullText: true })
     this.batch = new WriteBatch(db, { held: this.writer.heldFullText, pause: options.pause })
-    this.summary = { files, articles: 0, translations: 0, steps: 0, links: 0, unchanged: 0, superseded: 0, skipped: 0, failed: 0, failures: [...missing], seconds: 0 }
+    this.summary = { files, parsed: 0, articles: 0, translations: 0, steps: 0, links: 0, unchanged: 0, superseded: 0, skipped: 0, failed: 0, failures: [...missing], seconds: 0 }
   }
 
   prepared (p: Prepared): void {
@@ -158,6 +160,7 @@ export class ImportTally {
 
   /** Stores a parse result (in the main thread: the one writer). */
   store (parsed: ParseResult, source: SourceFile): void {
+    this.summary.parsed++
     if (parsed.kind === 'skipped') {
       this.summary.skipped++
       return
