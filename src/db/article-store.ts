@@ -199,9 +199,9 @@ export class ArticleStore {
   /**
    * Which text wins when two files give the same article and locale: the same file always
    * replaces itself; a real (non-derived) source is never replaced by the English side of a
-   * side-by-side file; between side-by-side English sides, the newer handoff wins, and one of
-   * the same handoff, source hash and text (the English side of the article's next locale
-   * file) changes nothing.
+   * side-by-side file; between side-by-side English sides, the newer handoff wins, between two
+   * of one handoff the smaller source hash, then blocks hash, and one of the same handoff,
+   * source hash and text (the English side of the article's next locale file) changes nothing.
    */
   private replaces (existing: ExistingTranslation, incoming: Translation, key: string, blocksHash: string): boolean {
     if (existing.source_key === key) return true
@@ -211,8 +211,13 @@ export class ArticleStore {
     if (incoming.derived && incoming.translationType === 'source') {
       if (!existing.derived) return false
       if (existing.translation_type === 'source') {
-        if ((incoming.handoffDate ?? '') < (existing.handoff_date ?? '')) return false
-        if (incoming.handoffDate === existing.handoff_date && incoming.sourceHash === existing.source_hash && blocksHash === existing.blocks_hash) return false
+        const incomingDate = incoming.handoffDate ?? ''
+        const existingDate = existing.handoff_date ?? ''
+        if (incomingDate !== existingDate) return incomingDate > existingDate
+        // One handoff date, two English texts (the real corpus has such pairs, of one source hash
+        // and of two): the smaller source hash, then blocks hash, wins, so that the order the
+        // files come in does not decide (it did: the later one won). The same text changes nothing.
+        return `${incoming.sourceHash ?? ''}\n${blocksHash}` < `${existing.source_hash ?? ''}\n${existing.blocks_hash ?? ''}`
       }
     }
     return true

@@ -22,7 +22,8 @@ export const SOURCE_LOCALE = 'en-US'
  * changed. test/ingest/parser-version.test.ts fails when the parse of the test corpus changes
  * and this does not.
  * 1: the DocFX extensions and line breaks (session 17). 2: an article's own fields come from the
- * file of its en-US text (ArticleStore), so each article's are taken again from that file.
+ * file of its en-US text, and of two English sides of one handoff the smaller source hash wins
+ * (ArticleStore): each article's English side and fields are decided again.
  */
 export const PARSER_VERSION = 2
 

@@ -138,6 +138,27 @@ t.test("an article's own fields come from the file that gives its en-US text, in
   }
 })
 
+t.test('two English sides of one handoff date: the same one wins in whatever order the files come', async (t) => {
+  const file = (locale: string, hash: string, english: string): string =>
+    `---\ntitle: Sync\nms.contentlocale: ${locale}\nms.lasthandoff: 03/01/2021\nms.openlocfilehash: ${hash}\n---\n` +
+    `# <span data-ttu-id="a-101">${locale}</span><span class="sxs-lookup"><span data-stu-id="a-101">Calendar sync</span></span>\n\n` +
+    `1. <span data-ttu-id="a-102">${locale} 1</span><span class="sxs-lookup"><span data-stu-id="a-102">${english}</span></span>\n`
+  const pairs = {
+    'one source hash': { 'ja-JP': file('ja-JP', 'aaa', 'Open the calendar.'), 'de-DE': file('de-DE', 'aaa', 'Open your calendar.') },
+    'two source hashes': { 'ja-JP': file('ja-JP', 'bbb', 'Open the calendar.'), 'de-DE': file('de-DE', 'aaa', 'Open your calendar.') }
+  }
+  for (const [name, pair] of Object.entries(pairs)) {
+    const english: string[][] = []
+    for (const order of [['ja-JP', 'de-DE'], ['de-DE', 'ja-JP']]) {
+      const { db, dir } = freshDb(t, { 'ja-JP': { 'calendar-sync.md': pair['ja-JP'] }, 'de-DE': { 'calendar-sync.md': pair['de-DE'] } })
+      for (const folder of order) t.match(importPaths(db, [join(dir, folder)]), { failed: 0 })
+      english.push(stepTexts(db, 'calendar-sync', 'en-US'))
+    }
+    t.equal(english[0]!.length, 1, `${name}: the en-US step`)
+    t.same(english[1], english[0], `${name}: the same English text in both orders (${english[0]![0]})`)
+  }
+})
+
 t.test('a changed file replaces its article atomically', async (t) => {
   const { db, dir } = freshDb(t, { 'ja-JP': { 'fixing-office-apps-message-unlicensed-product.md': seedText } })
   const folder = join(dir, 'ja-JP')
