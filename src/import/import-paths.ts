@@ -25,7 +25,11 @@ export interface ImportFailure {
 
 export interface ImportSummary {
   files: number
-  /** Files the parser read; the others were skipped, or known (imported before, byte for byte, by this parser version). */
+  /**
+   * Files the parser read to the end (an article, or a file it found none in: those count in
+   * `skipped` too); the others were skipped unread, known (imported before, byte for byte, by
+   * this parser version), or failed.
+   */
   parsed: number
   articles: number
   translations: number
